@@ -1,0 +1,72 @@
+"""One entry point for a fresh machine: `python3 dev.py demo` or `python3 dev.py test`.
+
+Only the standard library is used here, because this file runs before anything is installed.
+It makes `.venv` beside it, installs leadsync with its test tools into it (again only when
+pyproject.toml changed), then runs the demo or the whole check suite inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".leadsync-installed"
+
+
+def venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def ensure_environment() -> Path:
+    if sys.version_info < (3, 11):
+        sys.exit(f"leadsync needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    python = venv_python()
+    if not python.exists():
+        print("Creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text() != wanted:
+        print("Installing leadsync and its test tools into .venv ...", flush=True)
+        pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
+        subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+        subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
+        STAMP.write_text(wanted)
+    return python
+
+
+def run(argv: list[str]) -> int:
+    print("$ " + " ".join(argv), flush=True)
+    return subprocess.run(argv, cwd=ROOT).returncode
+
+
+def main() -> int:
+    command = sys.argv[1] if len(sys.argv) > 1 else "help"
+    rest = sys.argv[2:]
+    if command not in {"demo", "test"}:
+        print("usage: python3 dev.py demo [DIR]   |   python3 dev.py test [pytest args]")
+        return 2
+    python = str(ensure_environment())
+    if command == "demo":
+        return run([python, "-m", "sync", "demo", *rest])
+    checks = [
+        [python, "-m", "ruff", "check", "."],
+        [python, "-m", "mypy", "sync"],
+        [python, "-m", "pytest", "-q", *rest],
+    ]
+    for check in checks:
+        code = run(check)
+        if code != 0:
+            return code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

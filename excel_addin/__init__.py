@@ -1,0 +1,1 @@
+"""Excel side of leadsync: xlwings entry points behind the workbook buttons (to come)."""
