@@ -1,0 +1,183 @@
+"""leadsync.toml: what to sync and how, validated before any file is touched."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sync.dates import DateOrder
+from sync.errors import ConfigError
+from sync.headers import TabKind, field_keys
+
+CONFIG_FILE = "leadsync.toml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrackerConfig(_Strict):
+    backend: Literal["excel"] = "excel"
+    path: Path
+    leads_tab: str = "Leads"
+    clients_tab: str = "Clients"
+
+
+class ProspectingConfig(_Strict):
+    path: Path
+    tabs: list[str] = Field(default_factory=lambda: ["Prospects"], min_length=1)
+
+
+class HeaderAliases(_Strict):
+    prospects: dict[str, list[str]] = Field(default_factory=dict)
+    leads: dict[str, list[str]] = Field(default_factory=dict)
+    clients: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("prospects", "leads", "clients")
+    @classmethod
+    def _known_fields(cls, value: dict[str, list[str]], info: Any) -> dict[str, list[str]]:
+        known = field_keys(TabKind(info.field_name))
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown field(s) {', '.join(unknown)}; use one of {', '.join(sorted(known))}"
+            )
+        return value
+
+    def for_kind(self, kind: TabKind) -> dict[str, list[str]]:
+        return {
+            TabKind.PROSPECTS: self.prospects,
+            TabKind.LEADS: self.leads,
+            TabKind.CLIENTS: self.clients,
+        }[kind]
+
+
+class RuleSettings(_Strict):
+    renewal_notice_days: int = Field(default=30, ge=0, le=366)
+    lead_id_prefix: str = Field(default="L-", min_length=1, max_length=8)
+    folder_id_prefix: str = Field(default="F-", min_length=1, max_length=8)
+
+
+class Config(_Strict):
+    time_zone: str = "UTC"
+    default_owner: str = Field(min_length=1)
+    date_order: DateOrder = DateOrder.DMY
+    language: Literal["en", "it"] = "en"
+    tracker: TrackerConfig
+    prospecting: list[ProspectingConfig] = Field(min_length=1)
+    headers: HeaderAliases = Field(default_factory=HeaderAliases)
+    rules: RuleSettings = Field(default_factory=RuleSettings)
+    base_dir: Path = Path(".")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'{value}' is not an IANA time zone name; use one like 'Europe/Rome' "
+                "or 'America/New_York'"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else self.base_dir / path
+
+
+_HINTS = {
+    "missing": "add it",
+    "extra_forbidden": "remove it or check its spelling",
+    "literal_error": "use one of the allowed values",
+    "enum": "use one of the allowed values",
+    "too_short": "give at least one",
+}
+
+
+def _key(location: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for part in location:
+        if isinstance(part, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{part + 1}]"]
+        else:
+            parts.append(part)
+    return ".".join(parts) or "(top level)"
+
+
+def _describe(error: ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors():
+        key = _key(tuple(item["loc"]))
+        if key == "tracker.backend" and item["type"] == "literal_error":
+            problems.append(
+                f"tracker.backend: '{item['input']}' is not available in this version; "
+                'use backend = "excel" (the Google Sheets backend is still being built)'
+            )
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        hint = _HINTS.get(item["type"])
+        problems.append(f"{key}: {message}" + (f" — {hint}" if hint else ""))
+    return problems
+
+
+def parse_config(data: dict[str, Any], base_dir: Path, source: str = CONFIG_FILE) -> Config:
+    if "base_dir" in data:
+        raise ConfigError(["base_dir: is set by leadsync itself — remove it"], source)
+    try:
+        return Config.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as error:
+        raise ConfigError(_describe(error), source) from None
+
+
+def load_config(path: Path) -> Config:
+    if not path.exists():
+        raise ConfigError(
+            [f"no configuration at {path} — run `leadsync init` here, or pass --config FILE"],
+            str(path),
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            [f"not valid TOML ({error}) — fix the line it names"], str(path)
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([f"cannot be read ({error})"], str(path)) from None
+    return parse_config(data, path.resolve().parent, str(path))
+
+
+def starter_config(prospecting: str, tracker: str, time_zone: str, owner: str) -> str:
+    """The leadsync.toml that `leadsync init` writes, commented for the person who edits it."""
+    return f'''# leadsync configuration. Paths are relative to this file.
+time_zone = "{time_zone}"        # IANA name: dates in cells are read in this zone
+default_owner = "{owner}"        # owner of a new lead when its row has no "Assign to"
+date_order = "DMY"               # how typed dates read: DMY (25/11/2026), MDY or YMD
+language = "en"                  # words the engine writes: "en" (To-do) or "it" (Da fare)
+
+[tracker]
+backend = "excel"
+path = "{tracker}"
+leads_tab = "Leads"
+clients_tab = "Clients"
+
+[[prospecting]]
+path = "{prospecting}"
+tabs = ["Prospects"]
+
+# Extra header names, per tab, for columns you named your own way:
+# [headers.prospects]
+# company = ["Cliente potenziale"]
+
+[rules]
+renewal_notice_days = 30         # a renewal lead wakes up this many days before the date
+lead_id_prefix = "L-"
+folder_id_prefix = "F-"
+'''

@@ -1,0 +1,33 @@
+"""The few exceptions leadsync raises; each message tells a person what to do next."""
+
+from __future__ import annotations
+
+
+class LeadsyncError(Exception):
+    """Base of every error that stops a pass. The CLI maps it to exit code 2."""
+
+
+class ConfigError(LeadsyncError):
+    """leadsync.toml is missing, unreadable or invalid; each problem names the key and the fix."""
+
+    def __init__(self, problems: list[str], source: str = "leadsync.toml") -> None:
+        self.problems = problems
+        self.source = source
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source} has {len(problems)} problem(s):\n{lines}")
+
+
+class WorkbookInUse(LeadsyncError):
+    """Excel or LibreOffice holds the file open; writing now would fight with the person's save."""
+
+
+class WorkbookChanged(LeadsyncError):
+    """The file changed on disk while a pass was running; the pass wrote nothing to it."""
+
+
+class SheetLayoutError(LeadsyncError):
+    """A tab or a required header is missing."""
+
+
+class BackendError(LeadsyncError):
+    """A file or service could not be read or written."""

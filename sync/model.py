@@ -1,0 +1,149 @@
+"""The domain: prospects, leads, their statuses and client folders.
+
+Cells are parsed into these models row by row; a value that does not fit becomes a
+`RowProblem` carrying a sentence for the row's Sync note, never an exception that ends a pass.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from sync.snapshot import CellValue
+
+Language = Literal["en", "it"]
+
+
+class LeadStatus(StrEnum):
+    TODO = "To-do"
+    STANDBY = "Standby"
+    WON = "Won"
+    LOST = "Lost"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (LeadStatus.TODO, LeadStatus.STANDBY)
+
+    def word(self, language: Language) -> str:
+        return self.value if language == "en" else _ITALIAN[self]
+
+
+_ITALIAN = {
+    LeadStatus.TODO: "Da fare",
+    LeadStatus.STANDBY: "In attesa",
+    LeadStatus.WON: "Vinto",
+    LeadStatus.LOST: "Perso",
+}
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s\-_]", "", text).casefold()
+
+
+_STATUS_WORDS = {
+    **{_squash(s.value): s for s in LeadStatus},
+    **{_squash(word): s for s, word in _ITALIAN.items()},
+}
+
+
+def parse_status(value: CellValue) -> LeadStatus | None:
+    """None for an empty cell; ValueError with the accepted words for anything unknown."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    status = _STATUS_WORDS.get(_squash(text))
+    if status is None:
+        raise ValueError(
+            f"Status '{text}' is not one of To-do, Standby, Won, Lost "
+            "(or Da fare, In attesa, Vinto, Perso): pick one from the list"
+        )
+    return status
+
+
+class Flag(StrEnum):
+    NONE = ""
+    CONVERT = "+"
+    STRIKE = "x"
+    DONE = "✓"
+
+
+_FLAG_WORDS = {"+": Flag.CONVERT, "x": Flag.STRIKE, "✓": Flag.DONE, "✔": Flag.DONE}
+
+
+def parse_flag(value: CellValue) -> Flag:
+    text = "" if value is None else str(value).strip().casefold()
+    if not text:
+        return Flag.NONE
+    flag = _FLAG_WORDS.get(text)
+    if flag is None:
+        raise ValueError(
+            f"Flag '{str(value).strip()}' is not understood: type + to make this prospect a "
+            "lead, or x to strike it off"
+        )
+    return flag
+
+
+def parse_amount(value: CellValue) -> float | None:
+    """Numbers as they are; typed text such as '€ 1.200,50' or '1,200.50' read as people mean it."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"Amount '{value}' is not a number: type an amount such as 1200.50")
+    if isinstance(value, int | float):
+        return float(value)
+    text = re.sub(r"[\s€$£]|EUR|USD|GBP", "", str(value), flags=re.IGNORECASE)
+    if "," in text and "." in text:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        text = text.replace("." if decimal == "," else ",", "").replace(",", ".")
+    elif text.count(",") == 1 and len(text.rsplit(",", 1)[1]) != 3:
+        text = text.replace(",", ".")
+    else:
+        text = text.replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(
+            f"Amount '{str(value).strip()}' is not a number: type an amount such as 1200.50"
+        ) from None
+
+
+class Prospect(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    company: str
+    contact: str = ""
+    email: str = ""
+    phone: CellValue = None
+    notes: str = ""
+    owner: str
+    amount: float | None = None
+    next_action: str = ""
+    next_action_date: datetime | None = None
+
+
+class Lead(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lead_id: str
+    company: str = ""
+    email: str = ""
+    status: LeadStatus | None = None
+    next_action_date: datetime | None = None
+    renewal_date: datetime | None = None
+    renewal_of: str = ""
+    folder: str = ""
+    source_ref: str = ""
+
+
+class ClientFolder(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    folder_id: str
+    client: str
+    client_key: str
+    lead_ids: tuple[str, ...]
+    open_leads: int

@@ -1,0 +1,84 @@
+"""What a pass will change, as data: cell writes, appended rows, added columns, struck rows.
+
+Every write names its row by the position the pass read *and* by the values that identify it
+there (`expect`); a backend refuses a write whose row no longer holds those values, so a row
+that moved under a person's sort is never written by position alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sync.snapshot import CellValue, TabRef
+
+
+@dataclass(frozen=True)
+class SetCell:
+    tab: TabRef
+    row: int
+    field: str
+    value: CellValue
+    expect: Mapping[str, CellValue]
+
+
+@dataclass(frozen=True)
+class AppendRow:
+    tab: TabRef
+    values: Mapping[str, CellValue]
+
+
+@dataclass(frozen=True)
+class AddColumn:
+    tab: TabRef
+    field: str
+    header: str
+    column: int
+
+
+@dataclass(frozen=True)
+class StrikeRow:
+    tab: TabRef
+    row: int
+    expect: Mapping[str, CellValue]
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str  # "prospects.xlsx › Prospects row 12"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Counts:
+    leads_created: int = 0
+    leads_relinked: int = 0
+    moved_to_todo: int = 0
+    folders_created: int = 0
+    folders_updated: int = 0
+    struck_off: int = 0
+    renewals_created: int = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    add_columns: tuple[AddColumn, ...] = ()
+    cells: tuple[SetCell, ...] = ()
+    appends: tuple[AppendRow, ...] = ()
+    strikes: tuple[StrikeRow, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    counts: Counts = field(default_factory=Counts)
+    events: tuple[str, ...] = ()  # one readable line per decision, for --dry-run
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.add_columns or self.cells or self.appends or self.strikes)
+
+    def tabs_touched(self) -> set[TabRef]:
+        touched: set[TabRef] = set()
+        for group in (self.add_columns, self.cells, self.appends, self.strikes):
+            touched.update(change.tab for change in group)
+        return touched

@@ -1,0 +1,479 @@
+"""Rules 1–5 of the design as one pure function: `plan(snapshot, now, config) -> Plan`.
+
+No I/O and no clock reads: the same snapshot and `now` always give the same plan, which is what
+makes dry runs honest and every rule testable in microseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sync.clientkey import client_key, company_key
+from sync.config import Config
+from sync.dates import DateError, read_date
+from sync.headers import FIELDS, TabKind
+from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag, parse_status
+from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
+from sync.snapshot import CellValue, Row, Snapshot, Tab
+
+WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
+STRUCK = {"en": "Struck off", "it": "Scartato"}
+
+# Engine-owned columns a pass needs; missing ones are added at the right of the header row.
+NEEDED_COLUMNS: Mapping[TabKind, tuple[str, ...]] = {
+    TabKind.PROSPECTS: ("lead", "sync_note"),
+    TabKind.LEADS: ("lead_id", "status", "folder", "renewal_of", "source_ref", "sync_note"),
+    TabKind.CLIENTS: tuple(f.key for f in FIELDS[TabKind.CLIENTS]),
+}
+
+# Prospect cells that become lead cells of the same name when a row is converted.
+CARRIED = ("company", "contact", "email", "phone", "notes", "next_action")
+
+
+def plan(snapshot: Snapshot, now: datetime, config: Config) -> Plan:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware; the planner never guesses a zone")
+    return _Planner(snapshot, now, config).run()
+
+
+def same(a: CellValue, b: CellValue) -> bool:
+    """Equal as a person would read the cell: 3 == 3.0, '' == None, trailing spaces ignored."""
+    if isinstance(a, str):
+        a = a.strip() or None
+    if isinstance(b, str):
+        b = b.strip() or None
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return float(a) == float(b)
+    return a == b
+
+
+def source_ref(tab: Tab, company: str, contact: str, email: str) -> str:
+    """Identity of a converted row, kept on its lead, so a rerun after a crash relinks it."""
+    content = "\x1f".join((company_key(company), contact.casefold(), email.casefold()))
+    digest = hashlib.sha256(content.encode()).hexdigest()[:12]
+    return f"{tab.source_name} › {tab.ref.tab} #{digest}"
+
+
+def _as_cell_date(moment: datetime | None) -> datetime | date | None:
+    if moment is None:
+        return None
+    return moment.date() if moment.time() == datetime.min.time() else moment
+
+
+def _sequence(prefix: str, values: Iterable[str]) -> int:
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
+    numbers = [int(m.group(1)) for v in values if (m := pattern.match(v))]
+    return max(numbers, default=0)
+
+
+@dataclass
+class _LeadRecord:
+    """An existing or new lead as the folder rule sees it."""
+
+    lead_id: str
+    company: str
+    email: str
+    status: LeadStatus | None
+    folder: str
+    row: Row | None = None  # None for a lead this pass creates
+    new_values: dict[str, CellValue] = field(default_factory=dict)
+
+
+class _Planner:
+    def __init__(self, snapshot: Snapshot, now: datetime, config: Config) -> None:
+        self.snap = snapshot
+        self.config = config
+        # Cell dates are wall-clock times in the configured zone; so is this.
+        self.now = now.astimezone(config.zone).replace(tzinfo=None)
+        self.words = config.language
+        self.columns: dict[str, dict[str, int]] = {}
+        self.add_columns: list[AddColumn] = []
+        self.cells: list[SetCell] = []
+        self.strikes: list[StrikeRow] = []
+        self.problems: list[Problem] = []
+        self.events: list[str] = []
+        self.counts: dict[str, int] = defaultdict(int)
+        self.leads: dict[str, _LeadRecord] = {}
+        self.new_leads: list[_LeadRecord] = []
+        self._folder_appends: list[AppendRow] = []
+        lead_ids = [r.text("lead_id") for r in snapshot.leads.rows]
+        prospect_ids = [r.text("lead") for t in snapshot.prospects for r in t.rows]
+        self.next_lead = _sequence(config.rules.lead_id_prefix, lead_ids + prospect_ids)
+        folder_ids = [r.text("folder") for r in snapshot.clients.rows]
+        self.next_folder = _sequence(config.rules.folder_id_prefix, folder_ids)
+
+    # ---- plumbing -------------------------------------------------------------------------
+
+    def run(self) -> Plan:
+        for tab in (*self.snap.prospects, self.snap.leads, self.snap.clients):
+            self._ensure_columns(tab)
+        self._read_existing_leads()
+        orphans = self._orphans()
+        for tab in self.snap.prospects:
+            for row in tab.rows:
+                self._prospect_row(tab, row, orphans)
+        self._next_steps()
+        self._renewals()
+        self._folders()
+        appends = tuple(
+            AppendRow(self.snap.leads.ref, record.new_values) for record in self.new_leads
+        )
+        return Plan(
+            add_columns=tuple(self.add_columns),
+            cells=tuple(self.cells),
+            appends=appends + tuple(self._folder_appends),
+            strikes=tuple(self.strikes),
+            problems=tuple(self.problems),
+            counts=Counts(**self.counts),
+            events=tuple(self.events),
+        )
+
+    def _ensure_columns(self, tab: Tab) -> None:
+        columns = dict(tab.columns)
+        free = tab.first_free_column
+        for key in NEEDED_COLUMNS[tab.kind]:
+            if key not in columns:
+                header = next(f.header for f in FIELDS[tab.kind] if f.key == key)
+                self.add_columns.append(AddColumn(tab.ref, key, header, free))
+                self.events.append(f"add column '{header}' to {tab.label}")
+                columns[key] = free
+                free += 1
+        self.columns[str(tab.ref)] = columns
+
+    def _expect(self, tab: Tab, row: Row, keys: Iterable[str]) -> dict[str, CellValue]:
+        return {k: row.get(k) for k in keys if k in tab.columns}
+
+    def _set(self, tab: Tab, row: Row, key: str, value: CellValue, expect: Iterable[str]) -> None:
+        if not same(row.get(key), value):
+            self.cells.append(
+                SetCell(tab.ref, row.number, key, value, self._expect(tab, row, expect))
+            )
+
+    def _where(self, tab: Tab, row: Row) -> str:
+        return f"{tab.label} row {row.number}"
+
+    def _note(self, tab: Tab, row: Row, note: str, expect: Iterable[str]) -> None:
+        """Say `note` in the row's Sync note; '' clears a problem the engine reported earlier."""
+        current = row.text("sync_note")
+        if note or current.startswith(WARNING):
+            self._set(tab, row, "sync_note", note, expect)
+
+    def _problem(self, tab: Tab, row: Row, messages: list[str], expect: Iterable[str]) -> None:
+        text = "; ".join(messages)
+        self.problems.append(Problem(self._where(tab, row), text))
+        self._note(tab, row, WARNING + text, expect)
+
+    def _date(self, tab: Tab, value: CellValue) -> datetime | None:
+        return read_date(value, self.config.date_order, tab.epoch)
+
+    def _new_lead_id(self) -> str:
+        self.next_lead += 1
+        return f"{self.config.rules.lead_id_prefix}{self.next_lead:04d}"
+
+    # ---- Rule 1: conversion and strike-off ------------------------------------------------
+
+    def _read_existing_leads(self) -> None:
+        tab = self.snap.leads
+        for row in tab.rows:
+            lead_id = row.text("lead_id")
+            if not lead_id:
+                continue  # hand-typed leads are adopted by Rule 6, not by this pass
+            if lead_id in self.leads:
+                first = self.leads[lead_id].row
+                self._problem(
+                    tab,
+                    row,
+                    [
+                        f"Lead ID {lead_id} is also on row {first.number if first else '?'}: "
+                        "give one of them a new ID or clear it"
+                    ],
+                    ["lead_id"],
+                )
+                continue
+            try:
+                status = parse_status(row.get("status"))
+            except ValueError:
+                status = None
+            self.leads[lead_id] = _LeadRecord(
+                lead_id, row.text("company"), row.text("email"), status, row.text("folder"), row
+            )
+
+    def _orphans(self) -> dict[str, deque[str]]:
+        """Leads whose prospect row never got their ID: what a crash between saves leaves."""
+        referenced = {r.text("lead") for t in self.snap.prospects for r in t.rows}
+        orphans: dict[str, deque[str]] = defaultdict(deque)
+        for record in self.leads.values():
+            assert record.row is not None
+            ref = record.row.text("source_ref")
+            if ref and record.lead_id not in referenced:
+                orphans[ref].append(record.lead_id)
+        return orphans
+
+    def _prospect_row(self, tab: Tab, row: Row, orphans: dict[str, deque[str]]) -> None:
+        expect = ("flag", "company", "lead")
+        lead_cell = row.text("lead")
+        try:
+            flag = parse_flag(row.get("flag"))
+        except ValueError as error:
+            self._problem(tab, row, [str(error)], expect)
+            return
+        if lead_cell:
+            if lead_cell in self.leads:
+                if flag is Flag.CONVERT:
+                    self._set(tab, row, "flag", Flag.DONE.value, expect)
+                self._note(tab, row, "", expect)
+            elif flag in (Flag.CONVERT, Flag.DONE):
+                self._problem(
+                    tab,
+                    row,
+                    [
+                        f"Lead {lead_cell} is not in the Leads tab (deleted?): clear this Lead "
+                        "cell and type + to create a new lead"
+                    ],
+                    expect,
+                )
+            return
+        if flag is Flag.CONVERT:
+            self._convert(tab, row, orphans, expect)
+        elif flag is Flag.STRIKE:
+            struck = STRUCK[self.words]
+            if row.text("sync_note") != struck:
+                self._set(tab, row, "sync_note", struck, expect)
+                self.strikes.append(StrikeRow(tab.ref, row.number, self._expect(tab, row, expect)))
+                self.counts["struck_off"] += 1
+                self.events.append(f"strike off {self._where(tab, row)} ({row.text('company')})")
+        elif flag is Flag.DONE:
+            self._problem(
+                tab,
+                row,
+                ["✓ is written by leadsync once a lead exists: type + to make this a lead"],
+                expect,
+            )
+        else:
+            self._note(tab, row, "", expect)
+
+    def _parse_prospect(self, tab: Tab, row: Row) -> Prospect | list[str]:
+        messages = []
+        if not row.text("company"):
+            messages.append(
+                "Company is empty: fill it in and keep the +, the lead is created at the next sync"
+            )
+        next_date = None
+        try:
+            next_date = self._date(tab, row.get("next_action_date"))
+        except DateError as error:
+            messages.append(f"Next action date: {error}")
+        amount = None
+        try:
+            amount = parse_amount(row.get("amount"))
+        except ValueError as error:
+            messages.append(str(error))
+        if messages:
+            return messages
+        return Prospect(
+            company=row.text("company"),
+            contact=row.text("contact"),
+            email=row.text("email"),
+            phone=row.get("phone"),
+            notes=row.text("notes"),
+            owner=row.text("assign_to") or self.config.default_owner,
+            amount=amount,
+            next_action=row.text("next_action"),
+            next_action_date=next_date,
+        )
+
+    def _convert(
+        self, tab: Tab, row: Row, orphans: dict[str, deque[str]], expect: tuple[str, ...]
+    ) -> None:
+        parsed = self._parse_prospect(tab, row)
+        if isinstance(parsed, list):
+            self._problem(tab, row, parsed, expect)
+            return
+        ref = source_ref(tab, parsed.company, parsed.contact, parsed.email)
+        if orphans.get(ref):
+            lead_id = orphans[ref].popleft()
+            self.counts["leads_relinked"] += 1
+            self.events.append(f"relink {self._where(tab, row)} to existing {lead_id}")
+        else:
+            lead_id = self._create_lead(tab, row, parsed, ref)
+        self._set(tab, row, "lead", lead_id, expect)
+        self._set(tab, row, "flag", Flag.DONE.value, expect)
+        self._note(tab, row, "", expect)
+
+    def _create_lead(self, tab: Tab, row: Row, prospect: Prospect, ref: str) -> str:
+        lead_id = self._new_lead_id()
+        status = self._initial_status(prospect.next_action_date)
+        values: dict[str, CellValue] = {key: row.get(key) for key in CARRIED}
+        values.update(
+            lead_id=lead_id,
+            created=self.now.replace(microsecond=0),
+            owner=prospect.owner,
+            amount=prospect.amount,
+            next_action_date=_as_cell_date(prospect.next_action_date),
+            status=status.word(self.words),
+            source=tab.source_name,
+            source_ref=ref,
+        )
+        # Text stays text: a company typed as '=HYPERLINK(...)' is copied as those characters.
+        values = {k: (str(v) if isinstance(v, str) else v) for k, v in values.items()}
+        self._add_new_lead(values, prospect.company, prospect.email, status)
+        self.counts["leads_created"] += 1
+        self.events.append(
+            f"create {lead_id} from {self._where(tab, row)} ({prospect.company}, {status.value})"
+        )
+        return lead_id
+
+    def _add_new_lead(
+        self, values: dict[str, CellValue], company: str, email: str, status: LeadStatus
+    ) -> None:
+        lead_id = str(values["lead_id"])
+        record = _LeadRecord(lead_id, company, email, status, "", None, values)
+        self.leads[lead_id] = record
+        self.new_leads.append(record)
+
+    # ---- Rule 2: every open lead on a next step -------------------------------------------
+
+    def _initial_status(self, next_date: datetime | None) -> LeadStatus:
+        return LeadStatus.STANDBY if next_date and next_date > self.now else LeadStatus.TODO
+
+    def _next_steps(self) -> None:
+        tab = self.snap.leads
+        for record in list(self.leads.values()):
+            row = record.row
+            if row is None:
+                continue
+            expect = ("lead_id",)
+            messages = []
+            try:
+                status = parse_status(row.get("status"))
+            except ValueError as error:
+                messages.append(str(error))
+                status = None
+            next_date = None
+            date_problem = ""
+            try:
+                next_date = self._date(tab, row.get("next_action_date"))
+            except DateError as error:
+                date_problem = f"Next action date: {error}"
+            if messages:
+                self._problem(tab, row, messages, expect)
+                continue
+            todo = LeadStatus.TODO.word(self.words)
+            if status is None:
+                status = self._initial_status(next_date)
+                self._set(tab, row, "status", status.word(self.words), expect)
+                self.events.append(f"give {record.lead_id} the status {status.value}")
+            elif status is LeadStatus.STANDBY and next_date is None:
+                why = date_problem or "Next action date is empty"
+                self._set(tab, row, "status", todo, expect)
+                self._note(tab, row, f"Moved to To-do: {why}", expect)
+                status = LeadStatus.TODO
+                self.counts["moved_to_todo"] += 1
+                self.events.append(f"move {record.lead_id} to To-do ({why})")
+            elif status is LeadStatus.STANDBY and next_date is not None and next_date <= self.now:
+                self._set(tab, row, "status", todo, expect)
+                self._note(tab, row, f"Due {next_date:%Y-%m-%d}: moved to To-do", expect)
+                status = LeadStatus.TODO
+                self.counts["moved_to_todo"] += 1
+                self.events.append(f"move {record.lead_id} to To-do (due {next_date:%Y-%m-%d})")
+            elif date_problem and status.is_open:
+                self._problem(tab, row, [date_problem], expect)
+            elif row.text("sync_note").startswith(WARNING):
+                self._note(tab, row, "", expect)
+            record.status = status
+
+    # ---- Rule 4: renewals -----------------------------------------------------------------
+
+    def _renewals(self) -> None:
+        tab = self.snap.leads
+        renewed = {r.row.text("renewal_of") for r in self.leads.values() if r.row is not None}
+        notice = timedelta(days=self.config.rules.renewal_notice_days)
+        for record in list(self.leads.values()):
+            row = record.row
+            if row is None or record.status is not LeadStatus.WON or record.lead_id in renewed:
+                continue
+            try:
+                renewal = self._date(tab, row.get("renewal_date"))
+            except DateError as error:
+                self._problem(tab, row, [f"Renewal date: {error}"], ("lead_id",))
+                continue
+            if renewal is None:
+                continue
+            wake = renewal - notice
+            status = self._initial_status(wake)
+            values: dict[str, CellValue] = {key: row.get(key) for key in CARRIED}
+            values.update(
+                lead_id=self._new_lead_id(),
+                created=self.now.replace(microsecond=0),
+                owner=row.get("owner"),
+                amount=row.get("amount"),
+                next_action=f"Renewal of {record.lead_id} on {renewal:%Y-%m-%d}",
+                next_action_date=_as_cell_date(wake),
+                status=status.word(self.words),
+                renewal_of=record.lead_id,
+                source="Renewal",
+            )
+            self._add_new_lead(values, record.company, record.email, status)
+            self.counts["renewals_created"] += 1
+            self.events.append(f"create renewal {values['lead_id']} of {record.lead_id}")
+
+    # ---- Rule 3: client folders -----------------------------------------------------------
+
+    def _folders(self) -> None:
+        groups: dict[str, list[_LeadRecord]] = defaultdict(list)
+        for record in self.leads.values():
+            key = client_key(record.company, record.email)
+            if key:
+                groups[key].append(record)
+        tab = self.snap.clients
+        existing = {row.text("client_key"): row for row in tab.rows if row.text("client_key")}
+        for key in sorted(set(groups) | set(existing)):
+            members = groups.get(key, [])
+            row = existing.get(key)
+            if row is None and len(members) < 2:
+                continue
+            lead_ids = ", ".join(r.lead_id for r in members)
+            open_count = sum(1 for r in members if r.status is not None and r.status.is_open)
+            if row is None:
+                self.next_folder += 1
+                folder_id = f"{self.config.rules.folder_id_prefix}{self.next_folder:03d}"
+                client = next((r.company for r in members if r.company), key)
+                self._folder_appends.append(
+                    AppendRow(
+                        tab.ref,
+                        {
+                            "folder": folder_id,
+                            "client": client,
+                            "client_key": key,
+                            "leads": lead_ids,
+                            "lead_count": len(members),
+                            "open_leads": open_count,
+                            "created": self.now.replace(microsecond=0),
+                        },
+                    )
+                )
+                self.counts["folders_created"] += 1
+                self.events.append(f"open folder {folder_id} for {client} ({lead_ids})")
+            else:
+                folder_id = row.text("folder")
+                before = len(self.cells)
+                expect = ("client_key", "folder")
+                self._set(tab, row, "leads", lead_ids, expect)
+                self._set(tab, row, "lead_count", len(members), expect)
+                self._set(tab, row, "open_leads", open_count, expect)
+                if len(self.cells) > before:
+                    self.counts["folders_updated"] += 1
+                    self.events.append(f"update folder {folder_id} ({lead_ids})")
+            for record in members:
+                self._file_lead(record, folder_id)
+
+    def _file_lead(self, record: _LeadRecord, folder_id: str) -> None:
+        if record.row is None:
+            record.new_values["folder"] = folder_id
+        elif record.folder != folder_id:
+            self._set(self.snap.leads, record.row, "folder", folder_id, ("lead_id",))

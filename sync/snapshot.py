@@ -1,0 +1,65 @@
+"""What a backend reads: the engine's tabs as plain values, with the rows' real positions.
+
+A snapshot is immutable and backend-neutral. Cell values are what the spreadsheet holds
+(text, numbers, booleans, dates); the planner interprets them, the backend never does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sync.dates import EPOCH_1900
+from sync.headers import TabKind
+
+CellValue = str | int | float | bool | datetime | date | None
+
+
+@dataclass(frozen=True)
+class TabRef:
+    """Which tab of which workbook: a file path for Excel, a spreadsheet ID for Google."""
+
+    workbook: str
+    tab: str
+
+    def __str__(self) -> str:
+        return f"{self.workbook} › {self.tab}"
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # 1-based row on the sheet, valid for the pass that read it and no longer
+    values: Mapping[str, CellValue]
+
+    def get(self, key: str) -> CellValue:
+        return self.values.get(key)
+
+    def text(self, key: str) -> str:
+        value = self.values.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+
+@dataclass(frozen=True)
+class Tab:
+    ref: TabRef
+    kind: TabKind
+    label: str  # how a person names it: "prospects.xlsx › Prospects"
+    header_row: int
+    columns: Mapping[str, int]  # field key -> 1-based column
+    rows: tuple[Row, ...]
+    first_free_column: int  # where a missing engine-owned column can be added
+    epoch: datetime = EPOCH_1900  # date system of the workbook, for serial numbers
+    source_name: str = ""  # the name leads from this tab carry in their Source cell
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    prospects: tuple[Tab, ...]
+    leads: Tab
+    clients: Tab
+    extra: Mapping[str, str] = field(default_factory=dict)
