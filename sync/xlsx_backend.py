@@ -1,0 +1,279 @@
+"""The Excel-file backend (openpyxl): the embedded default, no account or Excel needed.
+
+A pass loads each workbook once, reads the tabs the engine needs, and applies the plan with one
+atomic save per workbook, tracker first. Only the cells the plan names are touched; everything
+else openpyxl keeps (formatting, widths, validation, conditional formats, VBA in .xlsm) stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from copy import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from filelock import FileLock, Timeout
+
+from sync.config import Config
+from sync.errors import BackendError, SheetLayoutError
+from sync.headers import FIELDS, TabKind, alias_table, match_headers
+from sync.plan import AddColumn, AppendRow, Plan, SetCell, StrikeRow
+from sync.planner import same
+from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
+from sync.xlsx_files import atomic_save, digest, refuse_if_open
+
+HEADER_SEARCH_ROWS = 10  # a person's sheet may have a title or a blank line above the headers
+LOCK_TIMEOUT_SECONDS = 120
+
+
+@dataclass
+class _Book:
+    path: Path
+    workbook: Any
+    digest: str
+
+
+@dataclass
+class _TabState:
+    """What apply needs to know of a tab it read: where its headers are and where rows end."""
+
+    header_row: int
+    columns: dict[str, int]
+    next_row: int
+    kind: TabKind
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+def lock_path(tracker: Path) -> Path:
+    return tracker.with_name(f".{tracker.name}.leadsync-lock")
+
+
+def _cell_value(value: object) -> CellValue:
+    if value is None or isinstance(value, str | int | float | bool | datetime | date):
+        return value
+    if isinstance(value, time):
+        return value.isoformat()
+    return str(value)
+
+
+class XlsxBackend:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.tracker = config.resolve(config.tracker.path)
+        self.prospecting = [config.resolve(p.path) for p in config.prospecting]
+        self._books: dict[Path, _Book] = {}
+        self._tabs: dict[TabRef, _TabState] = {}
+
+    def paths(self) -> list[Path]:
+        ordered = [self.tracker, *self.prospecting]
+        return [p for i, p in enumerate(ordered) if p not in ordered[:i]]
+
+    @contextmanager
+    def session(self, write: bool) -> Iterator[None]:
+        for path in self.paths():
+            if not path.exists():
+                raise BackendError(f"{path} does not exist: check the path in leadsync.toml")
+            if write:
+                refuse_if_open(path)
+        try:
+            with FileLock(lock_path(self.tracker), timeout=LOCK_TIMEOUT_SECONDS):
+                yield
+        except Timeout:
+            raise BackendError(
+                f"another leadsync pass has held {self.tracker.name} for over "
+                f"{LOCK_TIMEOUT_SECONDS} s; try again when it has finished"
+            ) from None
+        finally:
+            self._books.clear()
+            self._tabs.clear()
+
+    # ---- read -----------------------------------------------------------------------------
+
+    def _book(self, path: Path) -> _Book:
+        if path not in self._books:
+            try:
+                before = digest(path)
+                workbook = openpyxl.load_workbook(
+                    path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True
+                )
+            except (OSError, KeyError, ValueError) as error:
+                raise BackendError(
+                    f"{path.name} could not be opened as a workbook: {error}"
+                ) from None
+            self._books[path] = _Book(path, workbook, before)
+        return self._books[path]
+
+    def read(self) -> Snapshot:
+        config = self.config
+        tracker = self._book(self.tracker)
+        leads = self._read_tab(
+            tracker, config.tracker.leads_tab, TabKind.LEADS, "tracker.leads_tab"
+        )
+        clients = self._read_tab(
+            tracker, config.tracker.clients_tab, TabKind.CLIENTS, "tracker.clients_tab"
+        )
+        prospects = []
+        for index, (path, source) in enumerate(
+            zip(self.prospecting, config.prospecting, strict=True)
+        ):
+            book = self._book(path)
+            for tab_name in source.tabs:
+                key = f"prospecting[{index + 1}].tabs"
+                prospects.append(self._read_tab(book, tab_name, TabKind.PROSPECTS, key))
+        return Snapshot(tuple(prospects), leads, clients)
+
+    def _read_tab(self, book: _Book, name: str, kind: TabKind, config_key: str) -> Tab:
+        workbook = book.workbook
+        if name not in workbook.sheetnames:
+            raise SheetLayoutError(
+                f"{book.path.name} has no tab named '{name}' (it has: "
+                f"{', '.join(workbook.sheetnames)}); fix {config_key} in leadsync.toml "
+                "or rename the tab"
+            )
+        sheet = workbook[name]
+        grid: list[tuple[object, ...]] = list(sheet.iter_rows(values_only=True))
+        aliases = alias_table(kind, self.config.headers.for_kind(kind))
+        header_index, columns = self._find_headers(grid, aliases)
+        label = f"{book.path.name} › {name}"
+        missing = [f for f in FIELDS[kind] if f.required and f.key not in columns]
+        if missing:
+            names = " and ".join(f"'{f.header}'" for f in missing)
+            raise SheetLayoutError(
+                f"{label}: no {names} column in the header row; add a column headed "
+                f"{names} (or an alias set under [headers.{kind.value}] in leadsync.toml)"
+            )
+        rows = []
+        last_data_row = header_index + 1
+        for offset, cells in enumerate(grid[header_index + 1 :], start=header_index + 2):
+            if all(c is None or c == "" for c in cells):
+                continue
+            last_data_row = offset
+            values = {
+                k: _cell_value(cells[i]) if i < len(cells) else None for k, i in columns.items()
+            }
+            rows.append(Row(offset, values))
+        used = max(
+            (i + 1 for i, c in enumerate(grid[header_index]) if c not in (None, "")), default=0
+        )
+        width = max((len(r) for r in grid), default=0)
+        for column in range(width, used, -1):
+            if any(len(r) >= column and r[column - 1] not in (None, "") for r in grid):
+                used = column
+                break
+        ref = TabRef(str(book.path), name)
+        one_based = {k: i + 1 for k, i in columns.items()}
+        self._tabs[ref] = _TabState(header_index + 1, one_based, last_data_row + 1, kind)
+        return Tab(
+            ref=ref,
+            kind=kind,
+            label=label,
+            header_row=header_index + 1,
+            columns=one_based,
+            rows=tuple(rows),
+            first_free_column=used + 1,
+            epoch=book.workbook.epoch,
+            source_name=book.path.name,
+        )
+
+    @staticmethod
+    def _find_headers(
+        grid: Sequence[tuple[object, ...]], aliases: dict[str, str]
+    ) -> tuple[int, dict[str, int]]:
+        best_index, best = 0, dict[str, int]()
+        for index, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
+            found = match_headers(cells, aliases)
+            if len(found) > len(best):
+                best_index, best = index, found
+        return best_index, best
+
+    # ---- apply ----------------------------------------------------------------------------
+
+    def apply(self, plan: Plan) -> None:
+        touched = {Path(ref.workbook) for ref in plan.tabs_touched()}
+        for path in self.paths():  # tracker first: see Backend.apply
+            if path in touched:
+                self._apply_book(self._books[path], plan)
+
+    def _apply_book(self, book: _Book, plan: Plan) -> None:
+        mine = str(book.path)
+        cells = [c for c in plan.cells if c.tab.workbook == mine]
+        strikes = [s for s in plan.strikes if s.tab.workbook == mine]
+        # Every row is checked against what the pass read before any cell is written.
+        guarded: list[SetCell | StrikeRow] = [*cells, *strikes]
+        for change in guarded:
+            self._check_row(book, change)
+        for add in (a for a in plan.add_columns if a.tab.workbook == mine):
+            self._add_column(book, add)
+        for strike in strikes:
+            self._strike(book, strike)
+        for cell in cells:
+            state = self._tabs[cell.tab]
+            _write(
+                book.workbook[cell.tab.tab].cell(cell.row, state.columns[cell.field]), cell.value
+            )
+        for append in (a for a in plan.appends if a.tab.workbook == mine):
+            self._append(book, append)
+        atomic_save(book.path, book.workbook.save, book.digest)
+
+    def _check_row(self, book: _Book, change: SetCell | StrikeRow) -> None:
+        sheet = book.workbook[change.tab.tab]
+        state = self._tabs[change.tab]
+        for key, expected in change.expect.items():
+            found = sheet.cell(change.row, state.columns[key]).value
+            if not same(_cell_value(found), expected):
+                raise BackendError(
+                    f"{book.path.name} › {change.tab.tab} row {change.row} no longer holds what "
+                    "this pass read; nothing was written. Run leadsync again."
+                )
+
+    def _add_column(self, book: _Book, add: AddColumn) -> None:
+        state = self._tabs[add.tab]
+        sheet = book.workbook[add.tab.tab]
+        cell = sheet.cell(state.header_row, add.column)
+        if cell.value not in (None, ""):
+            raise BackendError(f"{book.path.name} › {add.tab.tab}: column {add.column} is not free")
+        if add.column > 1:
+            cell._style = copy(sheet.cell(state.header_row, add.column - 1)._style)
+        cell.value = add.header
+        state.columns[add.field] = add.column
+
+    def _strike(self, book: _Book, strike: StrikeRow) -> None:
+        sheet = book.workbook[strike.tab.tab]
+        for cell in sheet[strike.row]:
+            if cell.value is not None:
+                font = copy(cell.font)
+                font.strike = True
+                cell.font = font
+
+    def _append(self, book: _Book, append: AppendRow) -> None:
+        state = self._tabs[append.tab]
+        sheet = book.workbook[append.tab.tab]
+        row = state.next_row
+        state.next_row += 1
+        above = row - 1
+        if above > state.header_row:
+            # An appended row looks like the rows people already have above it.
+            for source in sheet[above]:
+                target = sheet.cell(row, source.column)
+                if source.has_style:
+                    target._style = copy(source._style)
+        for key, value in append.values.items():
+            column = state.columns.get(key)
+            if column is not None:
+                _write(sheet.cell(row, column), value)
+
+
+def _write(cell: Any, value: CellValue) -> None:
+    if value == "":
+        value = None
+    cell.value = value
+    if isinstance(value, str):
+        # Text stays text: without this openpyxl would store '=...' as a formula.
+        cell.data_type = "s"
+    elif isinstance(value, datetime | date) and cell.number_format == "General":
+        is_day = not isinstance(value, datetime) or value.time() == time()
+        cell.number_format = "yyyy-mm-dd" if is_day else "yyyy-mm-dd hh:mm"
