@@ -1,0 +1,129 @@
+"""`leadsync` on the command line: each command is one library call plus printing.
+
+Exit codes: 0 ok, 1 rows with problems (each has a note in its Sync note cell),
+2 configuration, file or connection error (nothing was written).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from sync import doctor as doctor_checks
+from sync.config import CONFIG_FILE, Config, load_config, starter_config
+from sync.demo import run_demo
+from sync.engine import Report, run
+from sync.errors import LeadsyncError
+from sync.output import DelayedProgress, print_report
+from sync.templates import copy_templates
+from sync.zones import local_zone_name
+
+console = Console()
+errors = Console(stderr=True)
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=CONFIG_FILE,
+    envvar="LEADSYNC_CONFIG",
+    show_default=True,
+    help="The leadsync.toml to use.",
+)
+
+
+def _fail(error: Exception) -> None:
+    errors.print(f"[bold red]leadsync:[/] {error}", highlight=False)
+    sys.exit(2)
+
+
+def _guarded(action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except LeadsyncError as error:
+        _fail(error)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="leadsync")
+def main() -> None:
+    """Turn + in a prospecting spreadsheet into tracked leads, each on a next step.
+
+    \b
+    Start here:  leadsync demo          (a full pass on a demo workbook)
+    Your files:  leadsync init && leadsync sync
+    """
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option(
+    "--time-zone", default=None, help="IANA zone, e.g. Europe/Rome (default: this computer's)."
+)
+@click.option(
+    "--owner", default="Sales team", show_default=True, help="Owner of leads with no Assign to."
+)
+def init(folder: Path, time_zone: str | None, owner: str) -> None:
+    """Create prospects.xlsx, leads.xlsx and leadsync.toml in FOLDER from the templates.
+
+    Example: leadsync init sales/ --time-zone Europe/Rome --owner "Giulia"
+    """
+    config = folder / CONFIG_FILE
+    if config.exists():
+        _fail(LeadsyncError(f"{config} already exists; leadsync init never overwrites it"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        prospects, tracker = copy_templates(folder)
+    except FileExistsError as error:
+        _fail(error)
+    zone = time_zone or local_zone_name()
+    config.write_text(starter_config(prospects.name, tracker.name, zone, owner), encoding="utf-8")
+    _guarded(lambda: load_config(config))
+    console.print(f"Created [bold]{prospects}[/], [bold]{tracker}[/] and [bold]{config}[/].")
+    console.print("Type + in the Flag column of a prospect, save, then run: leadsync sync")
+
+
+@main.command(name="sync")
+@config_option
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+def sync_command(config_path: Path, dry_run: bool) -> None:
+    """Run one pass: convert + rows, move due Standby leads to To-do, open client folders.
+
+    Example: leadsync sync --dry-run
+    """
+    config: Config = _guarded(lambda: load_config(config_path))
+    report: Report = _guarded(lambda: _run_with_progress(config, dry_run))
+    print_report(console, report)
+    sys.exit(report.exit_code)
+
+
+def _run_with_progress(config: Config, dry_run: bool, now: datetime | None = None) -> Report:
+    with DelayedProgress(errors) as progress:
+        return run(config, now=now, dry_run=dry_run, progress=progress.stage)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="leadsync-demo")
+def demo(folder: Path) -> None:
+    """Make a demo folder with about 50 prospects and a small tracker, and run one pass on it.
+
+    Example: leadsync demo /tmp/leadsync-demo
+    """
+    _guarded(lambda: run_demo(folder, console, _run_with_progress))
+
+
+@main.command()
+@config_option
+def doctor(config_path: Path) -> None:
+    """Check the configuration, the files and their headers, without writing anything.
+
+    Example: leadsync doctor --config sales/leadsync.toml
+    """
+    ok = doctor_checks.check(config_path, console)
+    sys.exit(0 if ok else 2)

@@ -1,0 +1,66 @@
+"""`leadsync doctor`: is everything in place for a pass? Reads, never writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from sync.config import Config, load_config
+from sync.engine import backend_for
+from sync.errors import LeadsyncError
+from sync.planner import NEEDED_COLUMNS
+from sync.snapshot import Tab
+from sync.xlsx_files import owner_files
+
+
+def _tab_line(tab: Tab) -> str:
+    missing = [k for k in NEEDED_COLUMNS[tab.kind] if k not in tab.columns]
+    line = f"{tab.label}: header on row {tab.header_row}, {len(tab.rows)} rows"
+    if missing:
+        line += f"; the next sync adds the column(s) {', '.join(missing)}"
+    return line
+
+
+def check(config_path: Path, console: Console) -> bool:
+    ok = True
+
+    def good(text: str) -> None:
+        console.print(f"[green]✓[/] {text}", highlight=False)
+
+    def bad(text: str) -> None:
+        nonlocal ok
+        ok = False
+        console.print(f"[red]✗[/] {text}", highlight=False)
+
+    try:
+        config: Config = load_config(config_path)
+    except LeadsyncError as error:
+        bad(str(error))
+        return False
+    good(f"{config_path} is valid (time zone {config.time_zone})")
+    paths = [config.resolve(config.tracker.path)]
+    paths += [config.resolve(p.path) for p in config.prospecting]
+    for path in paths:
+        if not path.exists():
+            bad(f"{path} does not exist: check its path in {config_path}")
+        elif owner_files(path):
+            bad(
+                f"{path.name} is open in Excel or LibreOffice: a sync would stop until it is closed"
+            )
+        else:
+            good(f"{path.name} exists and is not open elsewhere")
+    if not ok:
+        return False
+    backend = backend_for(config)
+    try:
+        with backend.session(write=False):
+            snapshot = backend.read()
+    except LeadsyncError as error:
+        bad(str(error))
+        return False
+    for tab in (*snapshot.prospects, snapshot.leads, snapshot.clients):
+        good(_tab_line(tab))
+    flagged = sum(1 for t in snapshot.prospects for r in t.rows if r.text("flag") == "+")
+    good(f"{flagged} prospect row(s) flagged + and waiting for the next sync")
+    return ok

@@ -1,0 +1,89 @@
+"""What the terminal shows: the pass summary, the plan of a dry run, a progress bar."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sync.engine import Report
+
+PROGRESS_DELAY_SECONDS = 1.0
+
+
+def summary_table(report: Report) -> Table:
+    counts = report.plan.counts
+    title = "Dry run: nothing was written" if report.dry_run else "Sync pass"
+    table = Table(title=f"{title} ({report.seconds:.1f} s)", show_header=True)
+    table.add_column("What")
+    table.add_column("Count", justify="right")
+    rows = [
+        ("Leads created", counts.leads_created),
+        ("Leads relinked to their rows", counts.leads_relinked),
+        ("Moved to To-do", counts.moved_to_todo),
+        ("Client folders created", counts.folders_created),
+        ("Client folders updated", counts.folders_updated),
+        ("Prospects struck off", counts.struck_off),
+        ("Renewal leads created", counts.renewals_created),
+        ("Rows with problems", len(report.plan.problems)),
+    ]
+    for label, value in rows:
+        if (
+            value
+            or label in {"Leads created", "Moved to To-do", "Client folders created"}
+            or (label == "Rows with problems")
+        ):
+            table.add_row(label, str(value))
+    return table
+
+
+def print_report(console: Console, report: Report) -> None:
+    plan = report.plan
+    if report.dry_run:
+        if plan.events:
+            console.print("[bold]Plan[/]")
+            for event in plan.events:
+                console.print(f"  • {event}", highlight=False)
+        else:
+            console.print("Nothing to do: every row is up to date.")
+    console.print(summary_table(report))
+    if plan.problems:
+        console.print("[bold yellow]Rows with problems[/] (each also has a note in its Sync note):")
+        for problem in plan.problems:
+            console.print(f"  • {problem}", highlight=False)
+
+
+class DelayedProgress:
+    """A spinner with the current stage, shown only once a pass has run for a second."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._task = self._progress.add_task("starting", total=None)
+        self._timer = threading.Timer(PROGRESS_DELAY_SECONDS, self._progress.start)
+        self._timer.daemon = True
+
+    def stage(self, name: str) -> None:
+        self._progress.update(self._task, description=name)
+
+    def __enter__(self) -> DelayedProgress:
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._timer.cancel()
+        self._timer.join()
+        self._progress.stop()
