@@ -1,0 +1,64 @@
+"""leadsync.toml: every mistake names its key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sync.config import load_config, parse_config, starter_config
+from sync.errors import ConfigError
+
+GOOD = {
+    "default_owner": "Giulia",
+    "tracker": {"path": "leads.xlsx"},
+    "prospecting": [{"path": "prospects.xlsx"}],
+}
+
+
+def problems(data: dict[str, object]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, Path("."))
+    return caught.value.problems
+
+
+def test_starter_config_is_valid_and_paths_are_relative_to_it(tmp_path: Path) -> None:
+    path = tmp_path / "leadsync.toml"
+    path.write_text(starter_config("p.xlsx", "l.xlsx", "Europe/Rome", "Giulia"))
+    config = load_config(path)
+    assert config.resolve(config.tracker.path) == tmp_path.resolve() / "l.xlsx"
+    assert config.zone.key == "Europe/Rome"
+
+
+def test_bad_time_zone_says_what_to_use() -> None:
+    (message,) = problems({**GOOD, "time_zone": "Rome"})
+    assert message.startswith("time_zone: 'Rome' is not an IANA time zone name")
+    assert "Europe/Rome" in message
+
+
+def test_every_problem_is_reported_at_once_with_its_key() -> None:
+    found = problems({"tracker": {}, "prospecting": [{"pth": "x"}], "date_order": "DDMM"})
+    keys = sorted(p.split(":")[0] for p in found)
+    assert keys == [
+        "date_order", "default_owner", "prospecting[1].path", "prospecting[1].pth", "tracker.path",
+    ]  # fmt: skip
+    assert any("remove it or check its spelling" in p for p in found)
+
+
+def test_google_backend_is_refused_honestly() -> None:
+    (message,) = problems({**GOOD, "tracker": {"path": "x", "backend": "google"}})
+    assert message.startswith("tracker.backend:") and "excel" in message
+
+
+def test_unknown_header_field_lists_the_known_ones() -> None:
+    (message,) = problems({**GOOD, "headers": {"prospects": {"compnay": ["Ditta"]}}})
+    assert "compnay" in message and "company" in message
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="run `leadsync init`"):
+        load_config(tmp_path / "nope.toml")
+    broken = tmp_path / "leadsync.toml"
+    broken.write_text("time_zone = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(broken)
