@@ -59,6 +59,10 @@ def source_ref(tab: Tab, company: str, contact: str, email: str) -> str:
     return f"{tab.source_name} › {tab.ref.tab} #{digest}"
 
 
+def _header(kind: TabKind, key: str) -> str:
+    return next(f.header for f in FIELDS[kind] if f.key == key)
+
+
 def _as_cell_date(moment: datetime | None) -> datetime | date | None:
     if moment is None:
         return None
@@ -138,7 +142,7 @@ class _Planner:
         free = tab.first_free_column
         for key in NEEDED_COLUMNS[tab.kind]:
             if key not in columns:
-                header = next(f.header for f in FIELDS[tab.kind] if f.key == key)
+                header = _header(tab.kind, key)
                 self.add_columns.append(AddColumn(tab.ref, key, header, free))
                 self.events.append(f"add column '{header}' to {tab.label}")
                 columns[key] = free
@@ -158,9 +162,12 @@ class _Planner:
         return f"{tab.label} row {row.number}"
 
     def _note(self, tab: Tab, row: Row, note: str, expect: Iterable[str]) -> None:
-        """Say `note` in the row's Sync note; '' clears a problem the engine reported earlier."""
+        """Say `note` in the row's Sync note; '' clears what the engine said there before.
+
+        A note a person typed is only ever replaced by a problem report, never cleared.
+        """
         current = row.text("sync_note")
-        if note or current.startswith(WARNING):
+        if note or current.startswith(WARNING) or current in STRUCK.values():
             self._set(tab, row, "sync_note", note, expect)
 
     def _problem(self, tab: Tab, row: Row, messages: list[str], expect: Iterable[str]) -> None:
@@ -258,8 +265,12 @@ class _Planner:
             self._note(tab, row, "", expect)
 
     def _parse_prospect(self, tab: Tab, row: Row) -> Prospect | list[str]:
-        messages = []
-        if not row.text("company"):
+        messages = [
+            f"{_header(TabKind.PROSPECTS, key)} is a formula leadsync cannot see the result of "
+            "(the file was not saved by Excel since): open and save it in Excel, or type the value"
+            for key in sorted(row.unresolved)
+        ]
+        if not row.text("company") and "company" not in row.unresolved:
             messages.append(
                 "Company is empty: fill it in and keep the +, the lead is created at the next sync"
             )
@@ -354,6 +365,8 @@ class _Planner:
             except ValueError as error:
                 messages.append(str(error))
                 status = None
+            # Only a Standby lead needs its date; an unreadable one moves it to To-do with the
+            # reason (Rule 2), after which the date no longer matters and is no problem.
             next_date = None
             date_problem = ""
             try:
@@ -381,8 +394,6 @@ class _Planner:
                 status = LeadStatus.TODO
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do (due {next_date:%Y-%m-%d})")
-            elif date_problem and status.is_open:
-                self._problem(tab, row, [date_problem], expect)
             elif row.text("sync_note").startswith(WARNING):
                 self._note(tab, row, "", expect)
             record.status = status

@@ -31,6 +31,8 @@ class TabRef:
 class Row:
     number: int  # 1-based row on the sheet, valid for the pass that read it and no longer
     values: Mapping[str, CellValue]
+    # Fields holding a formula whose result the backend could not see (never calculated).
+    unresolved: frozenset[str] = frozenset()
 
     def get(self, key: str) -> CellValue:
         return self.values.get(key)

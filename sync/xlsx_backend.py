@@ -45,7 +45,8 @@ class _TabState:
     columns: dict[str, int]
     next_row: int
     kind: TabKind
-    extra: dict[str, int] = field(default_factory=dict)
+    # Results of formula cells by (row, column), as the snapshot shows them; None = unknown.
+    resolved: dict[tuple[int, int], CellValue] = field(default_factory=dict)
 
 
 def lock_path(tracker: Path) -> Path:
@@ -146,8 +147,9 @@ class XlsxBackend:
                 f"{label}: no {names} column in the header row; add a column headed "
                 f"{names} (or an alias set under [headers.{kind.value}] in leadsync.toml)"
             )
-        rows = []
+        rows: list[Row] = []
         last_data_row = header_index + 1
+        formulas: dict[tuple[int, int], str] = {}
         for offset, cells in enumerate(grid[header_index + 1 :], start=header_index + 2):
             if all(c is None or c == "" for c in cells):
                 continue
@@ -155,7 +157,18 @@ class XlsxBackend:
             values = {
                 k: _cell_value(cells[i]) if i < len(cells) else None for k, i in columns.items()
             }
+            for key, value in values.items():
+                # Text typed as '=...' is a string cell; only real formulas need their result.
+                if (
+                    isinstance(value, str)
+                    and value.startswith("=")
+                    and sheet.cell(offset, columns[key] + 1).data_type == "f"
+                ):
+                    formulas[offset, columns[key] + 1] = key
             rows.append(Row(offset, values))
+        resolved = self._formula_results(book, name, formulas)
+        if resolved:
+            rows = [_with_results(row, resolved, columns) for row in rows]
         used = max(
             (i + 1 for i, c in enumerate(grid[header_index]) if c not in (None, "")), default=0
         )
@@ -166,7 +179,9 @@ class XlsxBackend:
                 break
         ref = TabRef(str(book.path), name)
         one_based = {k: i + 1 for k, i in columns.items()}
-        self._tabs[ref] = _TabState(header_index + 1, one_based, last_data_row + 1, kind)
+        self._tabs[ref] = _TabState(
+            header_index + 1, one_based, last_data_row + 1, kind, resolved=resolved
+        )
         return Tab(
             ref=ref,
             kind=kind,
@@ -178,6 +193,31 @@ class XlsxBackend:
             epoch=book.workbook.epoch,
             source_name=book.path.name,
         )
+
+    def _formula_results(
+        self, book: _Book, name: str, formulas: dict[tuple[int, int], str]
+    ) -> dict[tuple[int, int], CellValue]:
+        """What Excel last calculated for these formula cells (None where it never did).
+
+        Loaded only when a row the engine reads holds a formula, which is rare, so the common
+        pass pays nothing for it.
+        """
+        if not formulas:
+            return {}
+        first = min(r for r, _ in formulas)
+        last = max(r for r, _ in formulas)
+        cached = openpyxl.load_workbook(book.path, data_only=True, read_only=True)
+        try:
+            grid = cached[name].iter_rows(min_row=first, max_row=last, values_only=True)
+            results: dict[tuple[int, int], CellValue] = {}
+            for number, cells in enumerate(grid, start=first):
+                for row, column in formulas:
+                    if row == number:
+                        value = cells[column - 1] if column <= len(cells) else None
+                        results[row, column] = _cell_value(value)
+            return results
+        finally:
+            cached.close()
 
     @staticmethod
     def _find_headers(
@@ -223,7 +263,10 @@ class XlsxBackend:
         sheet = book.workbook[change.tab.tab]
         state = self._tabs[change.tab]
         for key, expected in change.expect.items():
-            found = sheet.cell(change.row, state.columns[key]).value
+            column = state.columns[key]
+            found = sheet.cell(change.row, column).value
+            if (change.row, column) in state.resolved:
+                found = state.resolved[change.row, column]
             if not same(_cell_value(found), expected):
                 raise BackendError(
                     f"{book.path.name} › {change.tab.tab} row {change.row} no longer holds what "
@@ -265,6 +308,19 @@ class XlsxBackend:
             column = state.columns.get(key)
             if column is not None:
                 _write(sheet.cell(row, column), value)
+
+
+def _with_results(
+    row: Row, resolved: dict[tuple[int, int], CellValue], columns: dict[str, int]
+) -> Row:
+    values = dict(row.values)
+    unknown = set()
+    for key, index in columns.items():
+        if (row.number, index + 1) in resolved:
+            values[key] = resolved[row.number, index + 1]
+            if values[key] is None:
+                unknown.add(key)
+    return Row(row.number, values, frozenset(unknown))
 
 
 def _write(cell: Any, value: CellValue) -> None:

@@ -352,3 +352,14 @@ def test_same_input_same_plan() -> None:
     snap = snapshot([{"flag": "+", "company": f"C{i % 3}"} for i in range(6)])
     assert plan(snap, NOW, config()) == plan(snap, NOW, config())
     assert all(isinstance(a, AppendRow) for a in plan(snap, NOW, config()).appends)
+
+
+def test_formula_without_a_result_waits_with_a_note() -> None:
+    snap = snapshot([{"flag": "+", "company": None}])
+    row = snap.prospects[0].rows[0]
+    unresolved = Row(row.number, row.values, frozenset({"company"}))
+    prospects = Tab(**{**snap.prospects[0].__dict__, "rows": (unresolved,)})
+    result = plan(Snapshot((prospects,), snap.leads, snap.clients), NOW, config())
+    assert not appended(result, "Leads")
+    (problem,) = result.problems
+    assert problem.message.startswith("Company is a formula leadsync cannot see the result of")
