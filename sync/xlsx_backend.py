@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,11 @@ class _TabState:
     columns: dict[str, int]
     next_row: int
     kind: TabKind
+    width: int  # columns the sheet spans, so rows are read without openpyxl rescanning it
     # Results of formula cells by (row, column), as the snapshot shows them; None = unknown.
     resolved: dict[tuple[int, int], CellValue] = field(default_factory=dict)
+    # Styles every appended row takes: those of the last row people had, taken once.
+    append_styles: list[tuple[int, Any]] | None = None
 
 
 def lock_path(tracker: Path) -> Path:
@@ -136,9 +140,11 @@ class XlsxBackend:
                 "or rename the tab"
             )
         sheet = workbook[name]
-        grid: list[tuple[object, ...]] = list(sheet.iter_rows(values_only=True))
+        # Streamed, not materialised: a 50,000-row tab is held once, as the snapshot's rows.
+        stream = sheet.iter_rows(values_only=True)
+        head: list[tuple[object, ...]] = list(islice(stream, HEADER_SEARCH_ROWS))
         aliases = alias_table(kind, self.config.headers.for_kind(kind))
-        header_index, columns = self._find_headers(grid, aliases)
+        header_index, columns = self._find_headers(head, aliases)
         label = f"{book.path.name} › {name}"
         missing = [f for f in FIELDS[kind] if f.required and f.key not in columns]
         if missing:
@@ -149,8 +155,14 @@ class XlsxBackend:
             )
         rows: list[Row] = []
         last_data_row = header_index + 1
+        used = max((_last_used(cells) for cells in head[: header_index + 1]), default=0)
+        width = max((len(cells) for cells in head), default=0)
         formulas: dict[tuple[int, int], str] = {}
-        for offset, cells in enumerate(grid[header_index + 1 :], start=header_index + 2):
+        data = chain(head[header_index + 1 :], stream)
+        for offset, cells in enumerate(data, start=header_index + 2):
+            if len(cells) > used:
+                used = max(used, _last_used(cells))
+                width = max(width, len(cells))
             if all(c is None or c == "" for c in cells):
                 continue
             last_data_row = offset
@@ -169,18 +181,10 @@ class XlsxBackend:
         resolved = self._formula_results(book, name, formulas)
         if resolved:
             rows = [_with_results(row, resolved, columns) for row in rows]
-        used = max(
-            (i + 1 for i, c in enumerate(grid[header_index]) if c not in (None, "")), default=0
-        )
-        width = max((len(r) for r in grid), default=0)
-        for column in range(width, used, -1):
-            if any(len(r) >= column and r[column - 1] not in (None, "") for r in grid):
-                used = column
-                break
         ref = TabRef(str(book.path), name)
         one_based = {k: i + 1 for k, i in columns.items()}
         self._tabs[ref] = _TabState(
-            header_index + 1, one_based, last_data_row + 1, kind, resolved=resolved
+            header_index + 1, one_based, last_data_row + 1, kind, width, resolved=resolved
         )
         return Tab(
             ref=ref,
@@ -286,7 +290,7 @@ class XlsxBackend:
 
     def _strike(self, book: _Book, strike: StrikeRow) -> None:
         sheet = book.workbook[strike.tab.tab]
-        for cell in sheet[strike.row]:
+        for cell in _row_cells(sheet, strike.row, self._tabs[strike.tab].width):
             if cell.value is not None:
                 font = copy(cell.font)
                 font.strike = True
@@ -297,17 +301,32 @@ class XlsxBackend:
         sheet = book.workbook[append.tab.tab]
         row = state.next_row
         state.next_row += 1
-        above = row - 1
-        if above > state.header_row:
+        if state.append_styles is None:
             # An appended row looks like the rows people already have above it.
-            for source in sheet[above]:
-                target = sheet.cell(row, source.column)
-                if source.has_style:
-                    target._style = copy(source._style)
+            above = row - 1
+            cells = _row_cells(sheet, above, state.width) if above > state.header_row else []
+            state.append_styles = [(c.column, c._style) for c in cells if c.has_style]
+        for styled, style in state.append_styles:
+            sheet.cell(row, styled)._style = copy(style)
         for key, value in append.values.items():
             column = state.columns.get(key)
             if column is not None:
                 _write(sheet.cell(row, column), value)
+
+
+def _last_used(cells: tuple[object, ...]) -> int:
+    """1-based index of the last non-empty cell, 0 for an empty row."""
+    for index in range(len(cells) - 1, -1, -1):
+        if cells[index] not in (None, ""):
+            return index + 1
+    return 0
+
+
+def _row_cells(sheet: Any, row: int, width: int) -> list[Any]:
+    # sheet[row] would rescan the whole sheet for its width on every call.
+    if width < 1:
+        return []
+    return list(next(sheet.iter_rows(min_row=row, max_row=row, max_col=width)))
 
 
 def _with_results(
