@@ -19,7 +19,7 @@ from sync.dates import DateError, read_date
 from sync.headers import FIELDS, TabKind
 from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag, parse_status
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
-from sync.snapshot import CellValue, Row, Snapshot, Tab
+from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
 STRUCK = {"en": "Struck off", "it": "Scartato"}
@@ -105,6 +105,7 @@ class _Planner:
         self.leads: dict[str, _LeadRecord] = {}
         self.new_leads: list[_LeadRecord] = []
         self._folder_appends: list[AppendRow] = []
+        self.noted: set[tuple[TabRef, int]] = set()  # rows this pass writes a note into
         lead_ids = [r.text("lead_id") for r in snapshot.leads.rows]
         prospect_ids = [r.text("lead") for t in snapshot.prospects for r in t.rows]
         self.next_lead = _sequence(config.rules.lead_id_prefix, lead_ids + prospect_ids)
@@ -123,6 +124,7 @@ class _Planner:
                 self._prospect_row(tab, row, orphans)
         self._next_steps()
         self._renewals()
+        self._clear_settled_lead_warnings()
         self._folders()
         appends = tuple(
             AppendRow(self.snap.leads.ref, record.new_values) for record in self.new_leads
@@ -167,6 +169,8 @@ class _Planner:
         A note a person typed is only ever replaced by a problem report, never cleared.
         """
         current = row.text("sync_note")
+        if note:
+            self.noted.add((tab.ref, row.number))
         if note or current.startswith(WARNING) or current in STRUCK.values():
             self._set(tab, row, "sync_note", note, expect)
 
@@ -394,9 +398,18 @@ class _Planner:
                 status = LeadStatus.TODO
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do (due {next_date:%Y-%m-%d})")
-            elif row.text("sync_note").startswith(WARNING):
-                self._note(tab, row, "", expect)
             record.status = status
+
+    def _clear_settled_lead_warnings(self) -> None:
+        """A lead's ⚠ note goes once no rule of this pass has anything to say about it.
+
+        Done after every lead rule ran, so that one rule never clears what another one says
+        (which would make the note flip from pass to pass).
+        """
+        tab = self.snap.leads
+        for row in tab.rows:
+            if (tab.ref, row.number) not in self.noted and row.text("lead_id"):
+                self._note(tab, row, "", ("lead_id",))
 
     # ---- Rule 4: renewals -----------------------------------------------------------------
 
