@@ -138,7 +138,7 @@ class _Faker:
 
 
 def _generate_leads(
-    fake: _Faker, count: int, source_ref: Callable[[str, str, str], str]
+    fake: _Faker, count: int
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """The tracker's leads and, for those that came from the prospecting file, their ✓ rows."""
     rng = fake.rng
@@ -182,7 +182,6 @@ def _generate_leads(
             unrenewed.append(lead)
         if rng.random() < LINKED_SHARE:
             lead["source"] = PROSPECTS_FILE
-            lead["source_ref"] = source_ref(company, person, str(lead["email"]))
             linked.append(_linked_prospect(fake, lead))
         else:
             lead["source"] = rng.choice(LEAD_SOURCES)
@@ -274,27 +273,11 @@ def _generate(workdir: Path, prospects: int, flags: int, leads: int) -> dict[str
 
     from sync.clientkey import client_key
     from sync.headers import TabKind
-    from sync.planner import source_ref
-    from sync.snapshot import Tab, TabRef
     from sync.templates import CLIENTS_TAB, build_prospecting_workbook, build_tracker_workbook
 
     fake = _Faker(Random(SEED))
     prospect_path, tracker_path = workdir / PROSPECTS_FILE, workdir / TRACKER_FILE
-    # Existing leads carry the identity the engine would have given them, so none of them looks
-    # orphaned and no flagged row is relinked instead of converted.
-    tab = Tab(
-        ref=TabRef(str(prospect_path), "Prospects"),
-        kind=TabKind.PROSPECTS,
-        label="",
-        header_row=1,
-        columns={},
-        rows=(),
-        first_free_column=1,
-        source_name=PROSPECTS_FILE,
-    )
-    lead_rows, linked = _generate_leads(
-        fake, leads, lambda company, contact, email: source_ref(tab, company, contact, email)
-    )
+    lead_rows, linked = _generate_leads(fake, leads)
     linked = linked[: prospects - flags]
     folders = _folders(lead_rows, client_key)
 

@@ -668,7 +668,6 @@ def demo_leads(today: date) -> list[dict[str, object]]:
         "folder": None,
         "renewal_date": None,
         "renewal_of": None,
-        "source_ref": None,
         "sync_note": None,
     }
     leads: list[dict[str, object]] = [

@@ -59,7 +59,6 @@ LEAD_FIELDS: tuple[Field, ...] = (
     Field("renewal_date", "Renewal date", ("Data rinnovo", "Rinnovo")),
     Field("renewal_of", "Renewal of", ("Rinnovo di",), engine_owned=True),
     Field("source", "Source", ("Fonte", "Origine")),
-    Field("source_ref", "Source ref", ("Rif. fonte",), engine_owned=True),
     Field("sync_note", "Sync note", ("Nota sync", "Nota di sincronizzazione"), engine_owned=True),
 )
 

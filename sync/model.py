@@ -136,7 +136,6 @@ class Lead(BaseModel):
     renewal_date: datetime | None = None
     renewal_of: str = ""
     folder: str = ""
-    source_ref: str = ""
 
 
 class ClientFolder(BaseModel):

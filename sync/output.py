@@ -22,7 +22,7 @@ def summary_table(report: Report) -> Table:
     table.add_column("Count", justify="right")
     rows = [
         ("Leads created", counts.leads_created),
-        ("Leads relinked to their rows", counts.leads_relinked),
+        ("Leads completed after an interrupted pass", counts.leads_recovered),
         ("Moved to To-do", counts.moved_to_todo),
         ("Client folders created", counts.folders_created),
         ("Client folders updated", counts.folders_updated),

@@ -55,7 +55,7 @@ class Problem:
 @dataclass(frozen=True)
 class Counts:
     leads_created: int = 0
-    leads_relinked: int = 0
+    leads_recovered: int = 0
     moved_to_todo: int = 0
     folders_created: int = 0
     folders_updated: int = 0
@@ -72,6 +72,8 @@ class Plan:
     problems: tuple[Problem, ...] = ()
     counts: Counts = field(default_factory=Counts)
     events: tuple[str, ...] = ()  # one readable line per decision, for --dry-run
+    # The highest lead number handed out, for the tracker to keep (None: unchanged).
+    issued_lead_number: int | None = None
 
     @property
     def is_empty(self) -> bool:

@@ -6,14 +6,13 @@ makes dry runs honest and every rule testable in microseconds.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sync.clientkey import client_key, company_key
+from sync.clientkey import client_key
 from sync.config import Config
 from sync.dates import DateError, read_date
 from sync.headers import FIELDS, TabKind
@@ -27,7 +26,7 @@ STRUCK = {"en": "Struck off", "it": "Scartato"}
 # Engine-owned columns a pass needs; missing ones are added at the right of the header row.
 NEEDED_COLUMNS: Mapping[TabKind, tuple[str, ...]] = {
     TabKind.PROSPECTS: ("lead", "sync_note"),
-    TabKind.LEADS: ("lead_id", "status", "folder", "renewal_of", "source_ref", "sync_note"),
+    TabKind.LEADS: ("lead_id", "status", "folder", "renewal_of", "sync_note"),
     TabKind.CLIENTS: tuple(f.key for f in FIELDS[TabKind.CLIENTS]),
 }
 
@@ -52,13 +51,6 @@ def same(a: CellValue, b: CellValue) -> bool:
     return a == b
 
 
-def source_ref(tab: Tab, company: str, contact: str, email: str) -> str:
-    """Identity of a converted row, kept on its lead, so a rerun after a crash relinks it."""
-    content = "\x1f".join((company_key(company), contact.casefold(), email.casefold()))
-    digest = hashlib.sha256(content.encode()).hexdigest()[:12]
-    return f"{tab.source_name} › {tab.ref.tab} #{digest}"
-
-
 def _header(kind: TabKind, key: str) -> str:
     return next(f.header for f in FIELDS[kind] if f.key == key)
 
@@ -69,10 +61,13 @@ def _as_cell_date(moment: datetime | None) -> datetime | date | None:
     return moment.date() if moment.time() == datetime.min.time() else moment
 
 
+def _number(prefix: str, value: str) -> int | None:
+    match = re.fullmatch(rf"{re.escape(prefix)}(\d+)", value)
+    return int(match.group(1)) if match else None
+
+
 def _sequence(prefix: str, values: Iterable[str]) -> int:
-    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
-    numbers = [int(m.group(1)) for v in values if (m := pattern.match(v))]
-    return max(numbers, default=0)
+    return max((n for v in values if (n := _number(prefix, v)) is not None), default=0)
 
 
 @dataclass
@@ -109,6 +104,13 @@ class _Planner:
         lead_ids = [r.text("lead_id") for r in snapshot.leads.rows]
         prospect_ids = [r.text("lead") for t in snapshot.prospects for r in t.rows]
         self.next_lead = _sequence(config.rules.lead_id_prefix, lead_ids + prospect_ids)
+        # IDs up to this number reached the tracker once; a higher one in a Lead cell is from a
+        # pass that stopped after saving the prospecting file and before saving the tracker.
+        issued = snapshot.issued_lead_number
+        if issued is None:
+            issued = _sequence(config.rules.lead_id_prefix, lead_ids)
+        self.issued: int = issued
+        self.linked: dict[str, str] = {}  # lead ID -> the prospect row that carries it
         folder_ids = [r.text("folder") for r in snapshot.clients.rows]
         self.next_folder = _sequence(config.rules.folder_id_prefix, folder_ids)
 
@@ -118,10 +120,9 @@ class _Planner:
         for tab in (*self.snap.prospects, self.snap.leads, self.snap.clients):
             self._ensure_columns(tab)
         self._read_existing_leads()
-        orphans = self._orphans()
         for tab in self.snap.prospects:
             for row in tab.rows:
-                self._prospect_row(tab, row, orphans)
+                self._prospect_row(tab, row)
         self._next_steps()
         self._renewals()
         self._clear_settled_lead_warnings()
@@ -137,6 +138,7 @@ class _Planner:
             problems=tuple(self.problems),
             counts=Counts(**self.counts),
             events=tuple(self.events),
+            issued_lead_number=self.next_lead if self.next_lead > self.issued else None,
         )
 
     def _ensure_columns(self, tab: Tab) -> None:
@@ -214,18 +216,7 @@ class _Planner:
                 lead_id, row.text("company"), row.text("email"), status, row.text("folder"), row
             )
 
-    def _orphans(self) -> dict[str, deque[str]]:
-        """Leads whose prospect row never got their ID: what a crash between saves leaves."""
-        referenced = {r.text("lead") for t in self.snap.prospects for r in t.rows}
-        orphans: dict[str, deque[str]] = defaultdict(deque)
-        for record in self.leads.values():
-            assert record.row is not None
-            ref = record.row.text("source_ref")
-            if ref and record.lead_id not in referenced:
-                orphans[ref].append(record.lead_id)
-        return orphans
-
-    def _prospect_row(self, tab: Tab, row: Row, orphans: dict[str, deque[str]]) -> None:
+    def _prospect_row(self, tab: Tab, row: Row) -> None:
         expect = ("flag", "company", "lead")
         lead_cell = row.text("lead")
         try:
@@ -234,10 +225,24 @@ class _Planner:
             self._problem(tab, row, [str(error)], expect)
             return
         if lead_cell:
+            if lead_cell in self.linked:
+                self._problem(
+                    tab,
+                    row,
+                    [
+                        f"Lead {lead_cell} is also on {self.linked[lead_cell]} (a copied row?): "
+                        "clear this Lead cell and type + to make this row a lead of its own"
+                    ],
+                    expect,
+                )
+                return
+            self.linked[lead_cell] = self._where(tab, row)
             if lead_cell in self.leads:
                 if flag is Flag.CONVERT:
                     self._set(tab, row, "flag", Flag.DONE.value, expect)
                 self._note(tab, row, "", expect)
+            elif flag in (Flag.CONVERT, Flag.DONE) and self._never_reached_tracker(lead_cell):
+                self._recover(tab, row, lead_cell, flag, expect)
             elif flag in (Flag.CONVERT, Flag.DONE):
                 self._problem(
                     tab,
@@ -250,7 +255,7 @@ class _Planner:
                 )
             return
         if flag is Flag.CONVERT:
-            self._convert(tab, row, orphans, expect)
+            self._convert(tab, row, expect)
         elif flag is Flag.STRIKE:
             struck = STRUCK[self.words]
             if row.text("sync_note") != struck:
@@ -302,26 +307,43 @@ class _Planner:
             next_action_date=next_date,
         )
 
-    def _convert(
-        self, tab: Tab, row: Row, orphans: dict[str, deque[str]], expect: tuple[str, ...]
-    ) -> None:
+    def _convert(self, tab: Tab, row: Row, expect: tuple[str, ...]) -> None:
         parsed = self._parse_prospect(tab, row)
         if isinstance(parsed, list):
             self._problem(tab, row, parsed, expect)
             return
-        ref = source_ref(tab, parsed.company, parsed.contact, parsed.email)
-        if orphans.get(ref):
-            lead_id = orphans[ref].popleft()
-            self.counts["leads_relinked"] += 1
-            self.events.append(f"relink {self._where(tab, row)} to existing {lead_id}")
-        else:
-            lead_id = self._create_lead(tab, row, parsed, ref)
+        lead_id = self._new_lead_id()
+        self._create_lead(tab, row, parsed, lead_id)
+        self.counts["leads_created"] += 1
         self._set(tab, row, "lead", lead_id, expect)
         self._set(tab, row, "flag", Flag.DONE.value, expect)
         self._note(tab, row, "", expect)
 
-    def _create_lead(self, tab: Tab, row: Row, prospect: Prospect, ref: str) -> str:
-        lead_id = self._new_lead_id()
+    def _never_reached_tracker(self, lead_id: str) -> bool:
+        number = _number(self.config.rules.lead_id_prefix, lead_id)
+        return number is not None and number > self.issued
+
+    def _recover(
+        self, tab: Tab, row: Row, lead_id: str, flag: Flag, expect: tuple[str, ...]
+    ) -> None:
+        """Finish a conversion whose pass stopped between the prospecting file and the tracker.
+
+        The row already carries its lead's ID, so the lead is created under that same ID from
+        what the row says now, wherever a sort may have moved it meanwhile.
+        """
+        parsed = self._parse_prospect(tab, row)
+        if isinstance(parsed, list):
+            self._problem(tab, row, parsed, expect)
+            return
+        self._create_lead(tab, row, parsed, lead_id, " to finish an interrupted pass")
+        self.counts["leads_recovered"] += 1
+        if flag is Flag.CONVERT:
+            self._set(tab, row, "flag", Flag.DONE.value, expect)
+        self._note(tab, row, "", expect)
+
+    def _create_lead(
+        self, tab: Tab, row: Row, prospect: Prospect, lead_id: str, why: str = ""
+    ) -> None:
         status = self._initial_status(prospect.next_action_date)
         values: dict[str, CellValue] = {key: row.get(key) for key in CARRIED}
         values.update(
@@ -332,16 +354,14 @@ class _Planner:
             next_action_date=_as_cell_date(prospect.next_action_date),
             status=status.word(self.words),
             source=tab.source_name,
-            source_ref=ref,
         )
         # Text stays text: a company typed as '=HYPERLINK(...)' is copied as those characters.
         values = {k: (str(v) if isinstance(v, str) else v) for k, v in values.items()}
         self._add_new_lead(values, prospect.company, prospect.email, status)
-        self.counts["leads_created"] += 1
         self.events.append(
-            f"create {lead_id} from {self._where(tab, row)} ({prospect.company}, {status.value})"
+            f"create {lead_id} from {self._where(tab, row)} ({prospect.company}, "
+            f"{status.value}){why}"
         )
-        return lead_id
 
     def _add_new_lead(
         self, values: dict[str, CellValue], company: str, email: str, status: LeadStatus

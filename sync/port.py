@@ -30,8 +30,10 @@ class Backend(Protocol):
     def apply(self, plan: Plan) -> None:
         """Write the plan with as few saves or calls as the medium allows.
 
-        The tracker is written before the prospecting files: if a pass dies in between, the
-        next pass finds the new leads and links their rows to them instead of creating them
-        again. A write whose row no longer holds the values it expects is refused.
+        The prospecting files are written before the tracker, which also keeps the highest
+        lead number it has held (`Plan.issued_lead_number`): if a pass dies in between, each
+        converted row already carries its lead's ID, and the next pass creates exactly the
+        leads the tracker never got. A write whose row no longer holds the values it expects
+        is refused.
         """
         ...

@@ -7,7 +7,7 @@ A snapshot is immutable and backend-neutral. Cell values are what the spreadshee
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sync.dates import EPOCH_1900
@@ -64,4 +64,5 @@ class Snapshot:
     prospects: tuple[Tab, ...]
     leads: Tab
     clients: Tab
-    extra: Mapping[str, str] = field(default_factory=dict)
+    # The highest lead number the tracker has ever held (None: it has never said).
+    issued_lead_number: int | None = None

@@ -74,7 +74,6 @@ _WIDTHS: Mapping[str, float] = {
     "renewal_date": 14,
     "renewal_of": 12,
     "source": 16,
-    "source_ref": 14,
     "sync_note": 40,
     "client_key": 24,
     "leads": 30,

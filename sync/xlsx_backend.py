@@ -18,6 +18,7 @@ from typing import Any
 
 import openpyxl
 from filelock import FileLock, Timeout
+from openpyxl.packaging.custom import IntProperty
 
 from sync.config import Config
 from sync.errors import BackendError, SheetLayoutError
@@ -29,6 +30,8 @@ from sync.xlsx_files import atomic_save, digest, refuse_if_open
 
 HEADER_SEARCH_ROWS = 10  # a person's sheet may have a title or a blank line above the headers
 LOCK_TIMEOUT_SECONDS = 120
+# A custom document property of the tracker (File ▸ Info ▸ Properties ▸ Advanced in Excel).
+ISSUED_PROPERTY = "leadsync.issued_lead_number"
 
 
 @dataclass
@@ -129,7 +132,7 @@ class XlsxBackend:
             for tab_name in source.tabs:
                 key = f"prospecting[{index + 1}].tabs"
                 prospects.append(self._read_tab(book, tab_name, TabKind.PROSPECTS, key))
-        return Snapshot(tuple(prospects), leads, clients)
+        return Snapshot(tuple(prospects), leads, clients, _issued(tracker.workbook))
 
     def _read_tab(self, book: _Book, name: str, kind: TabKind, config_key: str) -> Tab:
         workbook = book.workbook
@@ -238,7 +241,11 @@ class XlsxBackend:
 
     def apply(self, plan: Plan) -> None:
         touched = {Path(ref.workbook) for ref in plan.tabs_touched()}
-        for path in self.paths():  # tracker first: see Backend.apply
+        if plan.issued_lead_number is not None:
+            touched.add(self.tracker)
+        # Prospecting files first, the tracker last: see Backend.apply.
+        order = [p for p in self.paths() if p != self.tracker] + [self.tracker]
+        for path in order:
             if path in touched:
                 self._apply_book(self._books[path], plan)
 
@@ -261,6 +268,8 @@ class XlsxBackend:
             )
         for append in (a for a in plan.appends if a.tab.workbook == mine):
             self._append(book, append)
+        if book.path == self.tracker and plan.issued_lead_number is not None:
+            _set_issued(book.workbook, plan.issued_lead_number)
         atomic_save(book.path, book.workbook.save, book.digest)
 
     def _check_row(self, book: _Book, change: SetCell | StrikeRow) -> None:
@@ -312,6 +321,24 @@ class XlsxBackend:
             column = state.columns.get(key)
             if column is not None:
                 _write(sheet.cell(row, column), value)
+
+
+def _issued(workbook: Any) -> int | None:
+    for prop in workbook.custom_doc_props.props:
+        if prop.name == ISSUED_PROPERTY:
+            try:
+                return int(prop.value)
+            except (TypeError, ValueError):
+                return None  # a mangled value: fall back to the IDs in the Leads tab
+    return None
+
+
+def _set_issued(workbook: Any, number: int) -> None:
+    props = workbook.custom_doc_props
+    for prop in list(props.props):
+        if prop.name == ISSUED_PROPERTY:
+            props.props.remove(prop)
+    props.append(IntProperty(name=ISSUED_PROPERTY, value=number))
 
 
 def _last_used(cells: tuple[object, ...]) -> int:

@@ -11,7 +11,7 @@ import pytest
 from sync.config import Config, parse_config
 from sync.headers import FIELDS, TabKind
 from sync.plan import AppendRow, Plan, SetCell
-from sync.planner import WARNING, plan, source_ref
+from sync.planner import WARNING, plan
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 11:00 in Rome
@@ -85,8 +85,10 @@ def test_lead_ids_continue_after_the_highest_seen_anywhere() -> None:
         [{"flag": "✓", "company": "Old", "lead": "L-0041"}, {"flag": "+", "company": "New"}],
         leads=[{"lead_id": "L-0007", "company": "Old", "status": "Won"}],
     )
+    # The tracker once held L-0041 (it was deleted since): its number is never reused.
+    snap = Snapshot(snap.prospects, snap.leads, snap.clients, issued_lead_number=41)
     result = plan(snap, NOW, config())
-    assert appended(result, "Leads")[0]["lead_id"] == "L-0042"
+    assert [lead["lead_id"] for lead in appended(result, "Leads")] == ["L-0042"]
 
 
 def test_converted_row_is_left_alone() -> None:
@@ -285,22 +287,45 @@ def test_won_lead_with_renewal_date_gets_one_standby_copy() -> None:
     assert not appended(plan(snapshot([], [won, done]), NOW, config()), "Leads")
 
 
-def test_crash_orphan_is_relinked_not_duplicated() -> None:
-    prospects = tab(
-        TabKind.PROSPECTS,
-        "Prospects",
-        [{"flag": "+", "company": "Acme", "contact": "Ann"}],
-        "prospects.xlsx",
-    )
-    ref = source_ref(prospects, "Acme", "Ann", "")
+def test_row_whose_lead_never_reached_the_tracker_gets_it_under_the_same_id() -> None:
+    # The last pass saved the prospecting file (ID and ✓) and stopped before the tracker.
     snap = snapshot(
-        [{"flag": "+", "company": "Acme", "contact": "Ann"}],
-        leads=[{"lead_id": "L-0001", "company": "Acme", "status": "To-do", "source_ref": ref}],
+        [
+            {"flag": "✓", "company": "Acme", "contact": "Ann", "lead": "L-0002"},
+            {"flag": "+", "company": "Bianchi"},
+        ],
+        leads=[{"lead_id": "L-0001", "company": "Old", "status": "Won"}],
     )
     result = plan(snap, NOW, config())
+    recovered, created = appended(result, "Leads")
+    assert (recovered["lead_id"], recovered["contact"]) == ("L-0002", "Ann")
+    assert created["lead_id"] == "L-0003"
+    assert writes(result, "Prospects") == {(3, "lead"): "L-0003", (3, "flag"): "✓"}
+    assert result.counts.leads_recovered == 1 and result.counts.leads_created == 1
+    assert result.issued_lead_number == 3
+
+
+def test_the_trackers_issued_number_tells_a_deleted_lead_from_an_unsaved_one() -> None:
+    rows = [{"flag": "✓", "company": "Acme", "lead": "L-0002"}]
+    leads = [{"lead_id": "L-0001", "company": "Old", "status": "Won"}]
+    base = snapshot(rows, leads)
+    deleted = Snapshot(base.prospects, base.leads, base.clients, issued_lead_number=2)
+    result = plan(deleted, NOW, config())
     assert not appended(result, "Leads")
-    assert writes(result, "Prospects") == {(2, "lead"): "L-0001", (2, "flag"): "✓"}
-    assert result.counts.leads_relinked == 1
+    assert "L-0002 is not in the Leads tab" in result.problems[0].message
+    unsaved = Snapshot(base.prospects, base.leads, base.clients, issued_lead_number=1)
+    assert appended(plan(unsaved, NOW, config()), "Leads")[0]["lead_id"] == "L-0002"
+
+
+def test_an_id_copied_onto_a_second_row_is_reported_there() -> None:
+    rows = [{"flag": "✓", "company": "Acme", "lead": "L-0001"}] * 2
+    result = plan(snapshot(rows), NOW, config())
+    assert len(appended(result, "Leads")) == 1  # an unsaved lead is completed once
+    (problem,) = result.problems
+    assert problem.where.endswith("row 3")
+    assert "L-0001 is also on prospects.xlsx › Prospects row 2" in problem.message
+    leads = [{"lead_id": "L-0001", "company": "Acme", "status": "To-do"}]
+    assert plan(snapshot(rows, leads), NOW, config()).problems == result.problems
 
 
 def test_identical_rows_are_two_leads() -> None:
@@ -310,7 +335,9 @@ def test_identical_rows_are_two_leads() -> None:
 
 
 def test_lead_cell_pointing_nowhere_is_reported_not_recreated() -> None:
-    result = plan(snapshot([{"flag": "✓", "company": "Acme", "lead": "L-0009"}]), NOW, config())
+    base = snapshot([{"flag": "✓", "company": "Acme", "lead": "L-0009"}])
+    deleted = Snapshot(base.prospects, base.leads, base.clients, issued_lead_number=9)
+    result = plan(deleted, NOW, config())
     assert not appended(result, "Leads")
     assert "L-0009 is not in the Leads tab" in result.problems[0].message
 
