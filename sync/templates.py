@@ -53,6 +53,13 @@ _HEADER_BORDER = Border(bottom=Side(style="medium", color="000000"))
 _HEADER_ALIGNMENT = Alignment(vertical="center")
 
 _DEFAULT_WIDTH = 14.0
+_COLUMN_FORMATS: Mapping[str, str] = {
+    "next_action_date": DATE_FORMAT,
+    "renewal_date": DATE_FORMAT,
+    "created": DATETIME_FORMAT,
+    "amount": AMOUNT_FORMAT,
+}
+
 _WIDTHS: Mapping[str, float] = {
     "flag": 6,
     "company": 28,
@@ -176,7 +183,11 @@ def _lay_out_tab(ws: Any, kind: TabKind, rows: Sequence[Mapping[str, object]]) -
         cell.fill = _ENGINE_FILL if f.engine_owned else _HEADER_FILL
         cell.border = _HEADER_BORDER
         cell.alignment = _HEADER_ALIGNMENT
-        ws.column_dimensions[get_column_letter(col)].width = _WIDTHS.get(f.key, _DEFAULT_WIDTH)
+        dimension = ws.column_dimensions[get_column_letter(col)]
+        dimension.width = _WIDTHS.get(f.key, _DEFAULT_WIDTH)
+        if f.key in _COLUMN_FORMATS:
+            # A column style, not 5,000 formatted cells: what a person types later takes it.
+            dimension.number_format = _COLUMN_FORMATS[f.key]
 
     _write_rows(ws, kind, fields, rows)
     ws.freeze_panes = "A2"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 import sync.templates as templates
 from sync.demo_data import demo_leads, demo_prospects
@@ -260,3 +261,19 @@ def test_demo_data_fills_the_templates(tmp_path: Path) -> None:
     assert [ws.cell(row=r, column=1).value for r in range(2, 5)] == ["L-0001", "L-0002", "L-0003"]
     created = ws.cell(row=2, column=canonical_headers(TabKind.LEADS).index("Created") + 1)
     assert created.number_format == "yyyy-mm-dd"
+
+
+def test_date_and_amount_columns_carry_their_format_for_what_people_type_later() -> None:
+    folder = template_dir()
+    assert folder is not None
+    prospects = load_workbook(folder / PROSPECTING_FILE)[PROSPECTS_TAB]
+    leads = load_workbook(folder / TRACKER_FILE)[LEADS_TAB]
+
+    def column_format(ws: Any, kind: TabKind, key: str) -> str:
+        letter = get_column_letter(canonical_headers(kind).index(field(kind, key).header) + 1)
+        return str(ws.column_dimensions[letter].number_format)
+
+    assert column_format(prospects, TabKind.PROSPECTS, "next_action_date") == "yyyy-mm-dd"
+    assert column_format(prospects, TabKind.PROSPECTS, "amount") == "#,##0.00"
+    assert column_format(leads, TabKind.LEADS, "renewal_date") == "yyyy-mm-dd"
+    assert column_format(leads, TabKind.LEADS, "company") == "General"
