@@ -90,7 +90,6 @@ class _Planner:
         # Cell dates are wall-clock times in the configured zone; so is this.
         self.now = now.astimezone(config.zone).replace(tzinfo=None)
         self.words = config.language
-        self.columns: dict[str, dict[str, int]] = {}
         self.add_columns: list[AddColumn] = []
         self.cells: list[SetCell] = []
         self.strikes: list[StrikeRow] = []
@@ -103,13 +102,15 @@ class _Planner:
         self.noted: set[tuple[TabRef, int]] = set()  # rows this pass writes a note into
         lead_ids = [r.text("lead_id") for r in snapshot.leads.rows]
         prospect_ids = [r.text("lead") for t in snapshot.prospects for r in t.rows]
-        self.next_lead = _sequence(config.rules.lead_id_prefix, lead_ids + prospect_ids)
         # IDs up to this number reached the tracker once; a higher one in a Lead cell is from a
         # pass that stopped after saving the prospecting file and before saving the tracker.
         issued = snapshot.issued_lead_number
         if issued is None:
             issued = _sequence(config.rules.lead_id_prefix, lead_ids)
         self.issued: int = issued
+        # A number is never handed out twice, not even that of a lead deleted since.
+        seen = _sequence(config.rules.lead_id_prefix, lead_ids + prospect_ids)
+        self.next_lead = max(seen, issued)
         self.linked: dict[str, str] = {}  # lead ID -> the prospect row that carries it
         folder_ids = [r.text("folder") for r in snapshot.clients.rows]
         self.next_folder = _sequence(config.rules.folder_id_prefix, folder_ids)
@@ -142,16 +143,13 @@ class _Planner:
         )
 
     def _ensure_columns(self, tab: Tab) -> None:
-        columns = dict(tab.columns)
         free = tab.first_free_column
         for key in NEEDED_COLUMNS[tab.kind]:
-            if key not in columns:
+            if key not in tab.columns:
                 header = _header(tab.kind, key)
                 self.add_columns.append(AddColumn(tab.ref, key, header, free))
                 self.events.append(f"add column '{header}' to {tab.label}")
-                columns[key] = free
                 free += 1
-        self.columns[str(tab.ref)] = columns
 
     def _expect(self, tab: Tab, row: Row, keys: Iterable[str]) -> dict[str, CellValue]:
         return {k: row.get(k) for k in keys if k in tab.columns}

@@ -317,6 +317,14 @@ def test_the_trackers_issued_number_tells_a_deleted_lead_from_an_unsaved_one() -
     assert appended(plan(unsaved, NOW, config()), "Leads")[0]["lead_id"] == "L-0002"
 
 
+def test_the_number_of_a_deleted_lead_is_not_handed_out_again() -> None:
+    base = snapshot([{"flag": "+", "company": "New"}])
+    snap = Snapshot(base.prospects, base.leads, base.clients, issued_lead_number=12)
+    result = plan(snap, NOW, config())
+    assert appended(result, "Leads")[0]["lead_id"] == "L-0013"
+    assert result.issued_lead_number == 13
+
+
 def test_an_id_copied_onto_a_second_row_is_reported_there() -> None:
     rows = [{"flag": "✓", "company": "Acme", "lead": "L-0001"}] * 2
     result = plan(snapshot(rows), NOW, config())
