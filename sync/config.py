@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sync.dates import DateOrder
 from sync.errors import ConfigError
@@ -85,6 +92,20 @@ class Config(_Strict):
             ) from None
         return value
 
+    @model_validator(mode="after")
+    def _each_tab_once(self) -> Config:
+        seen: set[tuple[str, str]] = set()
+        for index, source in enumerate(self.prospecting, start=1):
+            for tab in source.tabs:
+                key = (str(self.resolve(source.path).resolve()), tab)
+                if key in seen:
+                    raise ValueError(
+                        f"prospecting[{index}]: {source.path} › {tab} is listed twice; "
+                        "list each prospecting tab once"
+                    )
+                seen.add(key)
+        return self
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
@@ -123,6 +144,9 @@ def _describe(error: ValidationError) -> list[str]:
             )
             continue
         message = item["msg"].removeprefix("Value error, ")
+        if not item["loc"]:  # a check across keys names them in its own message
+            problems.append(message)
+            continue
         hint = _HINTS.get(item["type"])
         problems.append(f"{key}: {message}" + (f" — {hint}" if hint else ""))
     return problems

@@ -15,10 +15,12 @@ from datetime import date, datetime, time
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 import openpyxl
 from filelock import FileLock, Timeout
 from openpyxl.packaging.custom import IntProperty
+from openpyxl.utils.exceptions import InvalidFileException
 
 from sync.config import Config
 from sync.errors import BackendError, SheetLayoutError
@@ -108,9 +110,10 @@ class XlsxBackend:
                 workbook = openpyxl.load_workbook(
                     path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True
                 )
-            except (OSError, KeyError, ValueError) as error:
+            except (OSError, KeyError, ValueError, BadZipFile, InvalidFileException) as error:
                 raise BackendError(
-                    f"{path.name} could not be opened as a workbook: {error}"
+                    f"{path.name} could not be opened as an Excel workbook ({error}); "
+                    "leadsync reads .xlsx and .xlsm files: save it in one of those formats"
                 ) from None
             self._books[path] = _Book(path, workbook, before)
         return self._books[path]

@@ -175,3 +175,20 @@ def test_doctor_warns_when_a_workbook_is_open_in_excel(tmp_path: Path, cli: Cli)
     assert result.exit_code == 2
     assert TRACKER_FILE in result.output
     assert "open" in result.output
+
+
+def test_a_file_that_is_not_a_workbook_stops_the_pass_with_a_way_out(
+    tmp_path: Path, cli: Cli
+) -> None:
+    folder = tmp_path / "sales"
+    assert cli("init", folder, "--time-zone", "UTC").exit_code == 0
+    # An old .xls renamed, or a CSV saved under the wrong name.
+    (folder / PROSPECTING_FILE).write_text("Flag;Company\n+;Acme\n")
+    tracker_before = (folder / TRACKER_FILE).read_bytes()
+
+    result = cli("sync", "--config", folder / CONFIG_FILE)
+
+    assert result.exit_code == 2
+    assert f"{PROSPECTING_FILE} could not be opened as an Excel workbook" in result.output
+    assert "save it in one of those formats" in result.output
+    assert (folder / TRACKER_FILE).read_bytes() == tracker_before

@@ -62,3 +62,9 @@ def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
     broken.write_text("time_zone = \n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(broken)
+
+
+def test_a_prospecting_tab_listed_twice_is_refused() -> None:
+    twice = {**GOOD, "prospecting": [{"path": "prospects.xlsx"}, {"path": "./prospects.xlsx"}]}
+    (message,) = problems(twice)
+    assert message.startswith("prospecting[2]: prospects.xlsx › Prospects is listed twice")
