@@ -9,13 +9,14 @@ from rich.console import Console
 from sync.config import Config, load_config
 from sync.engine import backend_for
 from sync.errors import LeadsyncError
+from sync.headers import header
 from sync.planner import NEEDED_COLUMNS
 from sync.snapshot import Tab
 from sync.xlsx_files import owner_files
 
 
 def _tab_line(tab: Tab) -> str:
-    missing = [k for k in NEEDED_COLUMNS[tab.kind] if k not in tab.columns]
+    missing = [header(tab.kind, k) for k in NEEDED_COLUMNS[tab.kind] if k not in tab.columns]
     line = f"{tab.label}: header on row {tab.header_row}, {len(tab.rows)} rows"
     if missing:
         line += f"; the next sync adds the column(s) {', '.join(missing)}"

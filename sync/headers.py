@@ -113,6 +113,11 @@ def canonical_headers(kind: TabKind) -> list[str]:
     return [f.header for f in FIELDS[kind]]
 
 
+def header(kind: TabKind, key: str) -> str:
+    """The canonical header of a field, as templates and added columns write it."""
+    return field(kind, key).header
+
+
 def field(kind: TabKind, key: str) -> Field:
     for f in FIELDS[kind]:
         if f.key == key:

@@ -16,8 +16,7 @@ PROGRESS_DELAY_SECONDS = 1.0
 
 def summary_table(report: Report) -> Table:
     counts = report.plan.counts
-    title = "Dry run: nothing was written" if report.dry_run else "Sync pass"
-    table = Table(title=f"{title} ({report.seconds:.1f} s)", show_header=True)
+    table = Table(show_header=True)
     table.add_column("What")
     table.add_column("Count", justify="right")
     rows = [
@@ -49,6 +48,8 @@ def print_report(console: Console, report: Report) -> None:
                 console.print(f"  • {event}", highlight=False)
         else:
             console.print("Nothing to do: every row is up to date.")
+    done = "Dry run, nothing was written" if report.dry_run else "Sync pass done"
+    console.print(f"[bold]{done}[/] in {report.seconds:.1f} s")
     console.print(summary_table(report))
     if plan.problems:
         console.print("[bold yellow]Rows with problems[/] (each also has a note in its Sync note):")

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sync.clientkey import client_key
 from sync.config import Config
 from sync.dates import DateError, read_date
-from sync.headers import FIELDS, TabKind
+from sync.headers import FIELDS, TabKind, header
 from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag, parse_status
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
@@ -49,10 +49,6 @@ def same(a: CellValue, b: CellValue) -> bool:
     if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
         return float(a) == float(b)
     return a == b
-
-
-def _header(kind: TabKind, key: str) -> str:
-    return next(f.header for f in FIELDS[kind] if f.key == key)
 
 
 def _as_cell_date(moment: datetime | None) -> datetime | date | None:
@@ -146,9 +142,9 @@ class _Planner:
         free = tab.first_free_column
         for key in NEEDED_COLUMNS[tab.kind]:
             if key not in tab.columns:
-                header = _header(tab.kind, key)
-                self.add_columns.append(AddColumn(tab.ref, key, header, free))
-                self.events.append(f"add column '{header}' to {tab.label}")
+                title = header(tab.kind, key)
+                self.add_columns.append(AddColumn(tab.ref, key, title, free))
+                self.events.append(f"add column '{title}' to {tab.label}")
                 free += 1
 
     def _expect(self, tab: Tab, row: Row, keys: Iterable[str]) -> dict[str, CellValue]:
@@ -273,7 +269,7 @@ class _Planner:
 
     def _parse_prospect(self, tab: Tab, row: Row) -> Prospect | list[str]:
         messages = [
-            f"{_header(TabKind.PROSPECTS, key)} is a formula leadsync cannot see the result of "
+            f"{header(TabKind.PROSPECTS, key)} is a formula leadsync cannot see the result of "
             "(the file was not saved by Excel since): open and save it in Excel, or type the value"
             for key in sorted(row.unresolved)
         ]
