@@ -223,20 +223,30 @@ def test_a_workbook_open_in_excel_or_libreoffice_is_left_alone(
     assert team.file_bytes() == before
 
 
+def person_saves_mid_pass(patch: pytest.MonkeyPatch, act: Callable[[], None]) -> None:
+    """Run `act` after the pass has read and planned, before it writes: a person saving then."""
+
+    def plan_then_act(*args: Any, **kwargs: Any) -> Any:
+        made = real_plan(*args, **kwargs)
+        act()
+        return made
+
+    patch.setattr(sync.engine, "make_plan", plan_then_act)
+
+
+def sort_z_to_a(team: Team) -> None:
+    with team.editing(team.prospects) as workbook:
+        reverse_rows(workbook[PROSPECTS_TAB])
+
+
 def test_a_colleague_saving_the_prospect_list_mid_pass_is_not_overwritten(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     team = make_team(tmp_path, _morning_rows())
     order_before = [row["company"] for row in team.prospect_rows()]
 
-    def plan_while_someone_sorts(*args: Any, **kwargs: Any) -> Any:
-        made = real_plan(*args, **kwargs)
-        with team.editing(team.prospects) as workbook:
-            reverse_rows(workbook[PROSPECTS_TAB])
-        return made
-
     with monkeypatch.context() as patch:
-        patch.setattr(sync.engine, "make_plan", plan_while_someone_sorts)
+        person_saves_mid_pass(patch, lambda: sort_z_to_a(team))
         with pytest.raises(WorkbookChanged, match=r"prospects\.xlsx"):
             team.sync()
 
@@ -261,14 +271,8 @@ def test_two_deals_with_one_contact_sorted_mid_pass_keep_their_own_leads(
         ],
     )
 
-    def plan_while_someone_sorts(*args: Any, **kwargs: Any) -> Any:
-        made = real_plan(*args, **kwargs)
-        with team.editing(team.prospects) as workbook:
-            reverse_rows(workbook[PROSPECTS_TAB])
-        return made
-
     with monkeypatch.context() as patch:
-        patch.setattr(sync.engine, "make_plan", plan_while_someone_sorts)
+        person_saves_mid_pass(patch, lambda: sort_z_to_a(team))
         with pytest.raises(WorkbookChanged):
             team.sync()
 
@@ -285,13 +289,8 @@ def test_completing_the_flagged_row_mid_pass_still_gives_one_lead(
 ) -> None:
     team = make_team(tmp_path, [prospect("Acme Inc", contact="Jane Doe")])
 
-    def plan_while_she_adds_the_email(*args: Any, **kwargs: Any) -> Any:
-        made = real_plan(*args, **kwargs)
-        team.edit_prospect(2, email="jane@acme.example")
-        return made
-
     with monkeypatch.context() as patch:
-        patch.setattr(sync.engine, "make_plan", plan_while_she_adds_the_email)
+        person_saves_mid_pass(patch, lambda: team.edit_prospect(2, email="jane@acme.example"))
         with pytest.raises(WorkbookChanged):
             team.sync()
 
@@ -308,16 +307,14 @@ def test_a_colleague_saving_the_tracker_mid_pass_is_not_overwritten(
 ) -> None:
     team = make_team(tmp_path, _morning_rows())
 
-    def plan_while_someone_types(*args: Any, **kwargs: Any) -> Any:
-        made = real_plan(*args, **kwargs)
-        # Sara types a lead from a business card straight into the Leads tab and saves.
+    def sara_types_a_walk_in() -> None:
+        # A lead from a business card, typed straight into the Leads tab and saved.
         with team.editing(team.tracker) as workbook:
             ws = workbook[LEADS_TAB]
             ws.cell(2, header_columns(ws, TabKind.LEADS)["company"]).value = "Walk-in Srl"
-        return made
 
     with monkeypatch.context() as patch:
-        patch.setattr(sync.engine, "make_plan", plan_while_someone_types)
+        person_saves_mid_pass(patch, sara_types_a_walk_in)
         with pytest.raises(WorkbookChanged, match=r"leads\.xlsx"):
             team.sync()
 
