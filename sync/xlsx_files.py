@@ -53,7 +53,9 @@ def atomic_save(path: Path, write: Callable[[Path], None], expected_digest: str)
     try:
         write(tmp)
         shutil.copymode(path, tmp)
-        with tmp.open("rb") as handle:
+        # Flushed to disk before the rename, so a power cut cannot leave an empty file behind;
+        # opened for writing because Windows refuses to flush a read-only handle.
+        with tmp.open("r+b") as handle:
             os.fsync(handle.fileno())
         if digest(path) != expected_digest:
             raise WorkbookChanged(
