@@ -14,6 +14,7 @@ from sync.port import Backend
 from sync.xlsx_backend import XlsxBackend
 
 Progress = Callable[[str], None]
+STAGES = ("reading", "planning", "writing")  # what `progress` is told, in this order, then "done"
 
 
 @dataclass(frozen=True)

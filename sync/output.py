@@ -6,10 +6,10 @@ import threading
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sync.engine import Report
+from sync.engine import STAGES, Report
 
 PROGRESS_DELAY_SECONDS = 1.0
 
@@ -58,22 +58,24 @@ def print_report(console: Console, report: Report) -> None:
 
 
 class DelayedProgress:
-    """A spinner with the current stage, shown only once a pass has run for a second."""
+    """A progress bar over the stages of a pass, shown only once the pass has run a second."""
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
             TimeElapsedColumn(),
             console=console,
             transient=True,
         )
-        self._task = self._progress.add_task("starting", total=None)
+        self._task = self._progress.add_task("starting", total=len(STAGES))
         self._timer = threading.Timer(PROGRESS_DELAY_SECONDS, self._progress.start)
         self._timer.daemon = True
 
     def stage(self, name: str) -> None:
-        self._progress.update(self._task, description=name)
+        done = STAGES.index(name) if name in STAGES else len(STAGES)
+        self._progress.update(self._task, description=name, completed=done)
 
     def __enter__(self) -> DelayedProgress:
         self._timer.start()
