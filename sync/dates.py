@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 EPOCH_1900 = datetime(1899, 12, 30)
 EPOCH_1904 = datetime(1904, 1, 1)
@@ -38,10 +37,6 @@ def from_serial(serial: float, epoch: datetime = EPOCH_1900) -> datetime:
     if not 0 < serial < 2_958_466:  # 9999-12-31 in the 1900 system
         raise DateError(f"{serial!r} is not a date serial number")
     return epoch + timedelta(days=serial)
-
-
-def to_serial(moment: datetime, epoch: datetime = EPOCH_1900) -> float:
-    return (moment.replace(tzinfo=None) - epoch) / timedelta(days=1)
 
 
 def parse_text_date(text: str, order: DateOrder) -> datetime:
@@ -78,8 +73,3 @@ def read_date(value: object, order: DateOrder, epoch: datetime = EPOCH_1900) -> 
     if isinstance(value, int | float):
         return from_serial(float(value), epoch)
     return parse_text_date(str(value), order)
-
-
-def localise(moment: datetime, zone: ZoneInfo) -> datetime:
-    """A naive cell datetime as an aware one in the configured zone (gaps resolve forward)."""
-    return moment.replace(tzinfo=zone)

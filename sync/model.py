@@ -1,7 +1,7 @@
-"""The domain: prospects, leads, their statuses and client folders.
+"""The domain words: lead statuses, flags, amounts, and a prospect as parsed from its row.
 
-Cells are parsed into these models row by row; a value that does not fit becomes a
-`RowProblem` carrying a sentence for the row's Sync note, never an exception that ends a pass.
+A value that does not fit raises ValueError with a sentence for the row's Sync note; the
+planner turns it into a row problem, never into an error that ends a pass.
 """
 
 from __future__ import annotations
@@ -123,26 +123,3 @@ class Prospect(BaseModel):
     amount: float | None = None
     next_action: str = ""
     next_action_date: datetime | None = None
-
-
-class Lead(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    lead_id: str
-    company: str = ""
-    email: str = ""
-    status: LeadStatus | None = None
-    next_action_date: datetime | None = None
-    renewal_date: datetime | None = None
-    renewal_of: str = ""
-    folder: str = ""
-
-
-class ClientFolder(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    folder_id: str
-    client: str
-    client_key: str
-    lead_ids: tuple[str, ...]
-    open_leads: int

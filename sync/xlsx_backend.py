@@ -50,7 +50,6 @@ class _TabState:
     header_row: int
     columns: dict[str, int]
     next_row: int
-    kind: TabKind
     width: int  # columns the sheet spans, so rows are read without openpyxl rescanning it
     # Results of formula cells by (row, column), as the snapshot shows them; None = unknown.
     resolved: dict[tuple[int, int], CellValue] = field(default_factory=dict)
@@ -190,7 +189,7 @@ class XlsxBackend:
         ref = TabRef(str(book.path), name)
         one_based = {k: i + 1 for k, i in columns.items()}
         self._tabs[ref] = _TabState(
-            header_index + 1, one_based, last_data_row + 1, kind, width, resolved=resolved
+            header_index + 1, one_based, last_data_row + 1, width, resolved=resolved
         )
         return Tab(
             ref=ref,
