@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from io import BytesIO
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -105,16 +106,17 @@ class XlsxBackend:
     def _book(self, path: Path) -> _Book:
         if path not in self._books:
             try:
-                before = digest(path)
+                # One read: the digest is of exactly the bytes the workbook was loaded from.
+                content = path.read_bytes()
                 workbook = openpyxl.load_workbook(
-                    path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True
+                    BytesIO(content), keep_vba=path.suffix.lower() == ".xlsm", keep_links=True
                 )
             except (OSError, KeyError, ValueError, BadZipFile, InvalidFileException) as error:
                 raise BackendError(
                     f"{path.name} could not be opened as an Excel workbook ({error}); "
                     "leadsync reads .xlsx and .xlsm files: save it in one of those formats"
                 ) from None
-            self._books[path] = _Book(path, workbook, before)
+            self._books[path] = _Book(path, workbook, digest(content))
         return self._books[path]
 
     def read(self) -> Snapshot:

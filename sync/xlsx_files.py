@@ -32,12 +32,8 @@ def refuse_if_open(path: Path) -> None:
         )
 
 
-def digest(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            hasher.update(block)
-    return hasher.hexdigest()
+def digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def atomic_save(path: Path, write: Callable[[Path], None], expected_digest: str) -> None:
@@ -57,7 +53,7 @@ def atomic_save(path: Path, write: Callable[[Path], None], expected_digest: str)
         # opened for writing because Windows refuses to flush a read-only handle.
         with tmp.open("r+b") as handle:
             os.fsync(handle.fileno())
-        if digest(path) != expected_digest:
+        if digest(path.read_bytes()) != expected_digest:
             raise WorkbookChanged(
                 f"{path.name} was changed by someone else while leadsync was syncing; "
                 "nothing was written to it. Run leadsync again."
