@@ -7,7 +7,7 @@ else openpyxl keeps (formatting, widths, validation, conditional formats, VBA in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field
@@ -25,13 +25,13 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from sync.config import Config
 from sync.errors import BackendError, SheetLayoutError
-from sync.headers import FIELDS, TabKind, alias_table, match_headers
+from sync.headers import TabKind, alias_table
+from sync.layout import HEADER_SEARCH_ROWS, find_headers, last_used, require_headers
 from sync.plan import AddColumn, AppendRow, Plan, SetCell, StrikeRow
 from sync.planner import same
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 from sync.xlsx_files import atomic_save, digest, refuse_if_open
 
-HEADER_SEARCH_ROWS = 10  # a person's sheet may have a title or a blank line above the headers
 LOCK_TIMEOUT_SECONDS = 120
 # A custom document property of the tracker (File ▸ Info ▸ Properties ▸ Advanced in Excel).
 ISSUED_PROPERTY = "leadsync.issued_lead_number"
@@ -73,8 +73,8 @@ def _cell_value(value: object) -> CellValue:
 class XlsxBackend:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.tracker = config.resolve(config.tracker.path)
-        self.prospecting = [config.resolve(p.path) for p in config.prospecting]
+        self.tracker = config.tracker_path
+        self.prospecting = config.prospecting_paths
         self._books: dict[Path, _Book] = {}
         self._tabs: dict[TabRef, _TabState] = {}
 
@@ -151,24 +151,18 @@ class XlsxBackend:
         stream = sheet.iter_rows(values_only=True)
         head: list[tuple[object, ...]] = list(islice(stream, HEADER_SEARCH_ROWS))
         aliases = alias_table(kind, self.config.headers.for_kind(kind))
-        header_index, columns = self._find_headers(head, aliases)
+        header_index, columns = find_headers(head, aliases)
         label = f"{book.path.name} › {name}"
-        missing = [f for f in FIELDS[kind] if f.required and f.key not in columns]
-        if missing:
-            names = " and ".join(f"'{f.header}'" for f in missing)
-            raise SheetLayoutError(
-                f"{label}: no {names} column in the header row; add a column headed "
-                f"{names} (or an alias set under [headers.{kind.value}] in leadsync.toml)"
-            )
+        require_headers(label, kind, columns)
         rows: list[Row] = []
         last_data_row = header_index + 1
-        used = max((_last_used(cells) for cells in head[: header_index + 1]), default=0)
+        used = max((last_used(cells) for cells in head[: header_index + 1]), default=0)
         width = max((len(cells) for cells in head), default=0)
         formulas: dict[tuple[int, int], str] = {}
         data = chain(head[header_index + 1 :], stream)
         for offset, cells in enumerate(data, start=header_index + 2):
             if len(cells) > used:
-                used = max(used, _last_used(cells))
+                used = max(used, last_used(cells))
                 width = max(width, len(cells))
             if all(c is None or c == "" for c in cells):
                 continue
@@ -229,17 +223,6 @@ class XlsxBackend:
             return results
         finally:
             cached.close()
-
-    @staticmethod
-    def _find_headers(
-        grid: Sequence[tuple[object, ...]], aliases: dict[str, str]
-    ) -> tuple[int, dict[str, int]]:
-        best_index, best = 0, dict[str, int]()
-        for index, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
-            found = match_headers(cells, aliases)
-            if len(found) > len(best):
-                best_index, best = index, found
-        return best_index, best
 
     # ---- apply ----------------------------------------------------------------------------
 
@@ -343,14 +326,6 @@ def _set_issued(workbook: Any, number: int) -> None:
         if prop.name == ISSUED_PROPERTY:
             props.props.remove(prop)
     props.append(IntProperty(name=ISSUED_PROPERTY, value=number))
-
-
-def _last_used(cells: tuple[object, ...]) -> int:
-    """1-based index of the last non-empty cell, 0 for an empty row."""
-    for index in range(len(cells) - 1, -1, -1):
-        if cells[index] not in (None, ""):
-            return index + 1
-    return 0
 
 
 def _row_cells(sheet: Any, row: int, width: int) -> list[Any]:

@@ -1,0 +1,44 @@
+"""Finding the engine's columns in a tab, the same way for every backend.
+
+A person's sheet may have a title or a blank line above its headers, so the header row is the
+one among the first rows that names the most known columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sync.errors import SheetLayoutError
+from sync.headers import FIELDS, TabKind, match_headers
+
+HEADER_SEARCH_ROWS = 10
+
+
+def find_headers(
+    grid: Sequence[Sequence[object]], aliases: dict[str, str]
+) -> tuple[int, dict[str, int]]:
+    """The 0-based index of the header row and its field key -> 0-based column map."""
+    best_index, best = 0, dict[str, int]()
+    for index, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        found = match_headers(cells, aliases)
+        if len(found) > len(best):
+            best_index, best = index, found
+    return best_index, best
+
+
+def require_headers(label: str, kind: TabKind, columns: dict[str, int]) -> None:
+    missing = [f for f in FIELDS[kind] if f.required and f.key not in columns]
+    if missing:
+        names = " and ".join(f"'{f.header}'" for f in missing)
+        raise SheetLayoutError(
+            f"{label}: no {names} column in the header row; add a column headed "
+            f"{names} (or an alias set under [headers.{kind.value}] in leadsync.toml)"
+        )
+
+
+def last_used(cells: Sequence[object]) -> int:
+    """1-based index of the last non-empty cell, 0 for an empty row."""
+    for index in range(len(cells) - 1, -1, -1):
+        if cells[index] not in (None, ""):
+            return index + 1
+    return 0
