@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -27,16 +28,71 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class TrackerConfig(_Strict):
-    backend: Literal["excel"] = "excel"
-    path: Path
+_SHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_SHEET_ID = re.compile(r"[A-Za-z0-9_-]{10,}")
+
+
+def spreadsheet_id(value: str) -> str:
+    """The ID of a Google spreadsheet from its ID or any URL of it (…/spreadsheets/d/ID/edit)."""
+    text = value.strip()
+    match = _SHEET_URL.search(text)
+    if match:
+        return match.group(1)
+    if _SHEET_ID.fullmatch(text):
+        return text
+    raise ValueError(
+        f"'{value}' is neither a spreadsheet ID nor a Google Sheets URL; paste the address "
+        "of the spreadsheet from the browser (https://docs.google.com/spreadsheets/d/…)"
+    )
+
+
+class _Location(_Strict):
+    """Where a workbook lives: a file (Excel backend) or a spreadsheet (Google backend)."""
+
+    path: Path | None = None
+    spreadsheet: str | None = None
+
+    @field_validator("spreadsheet")
+    @classmethod
+    def _sheet_id(cls, value: str | None) -> str | None:
+        return None if value is None else spreadsheet_id(value)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> _Location:
+        if (self.path is None) == (self.spreadsheet is None):
+            raise ValueError(
+                "give either path (an Excel file) or spreadsheet (a Google Sheets ID or URL)"
+            )
+        return self
+
+    @property
+    def where(self) -> str:
+        return str(self.path if self.path is not None else self.spreadsheet)
+
+
+class TrackerConfig(_Location):
+    backend: Literal["excel", "google"] = "excel"
     leads_tab: str = "Leads"
     clients_tab: str = "Clients"
 
+    @model_validator(mode="after")
+    def _fits_backend(self) -> TrackerConfig:
+        if self.backend == "excel" and self.path is None:
+            raise ValueError('backend = "excel" needs path = "leads.xlsx" (the tracker file)')
+        if self.backend == "google" and self.spreadsheet is None:
+            raise ValueError(
+                'backend = "google" needs spreadsheet = "ID or URL" (the tracker spreadsheet)'
+            )
+        return self
 
-class ProspectingConfig(_Strict):
-    path: Path
+
+class ProspectingConfig(_Location):
     tabs: list[str] = Field(default_factory=lambda: ["Prospects"], min_length=1)
+
+
+class GoogleConfig(_Strict):
+    # None: Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud, metadata).
+    credentials: Path | None = None
 
 
 class HeaderAliases(_Strict):
@@ -78,6 +134,7 @@ class Config(_Strict):
     prospecting: list[ProspectingConfig] = Field(min_length=1)
     headers: HeaderAliases = Field(default_factory=HeaderAliases)
     rules: RuleSettings = Field(default_factory=RuleSettings)
+    google: GoogleConfig = Field(default_factory=GoogleConfig)
     base_dir: Path = Path(".")
 
     @field_validator("time_zone")
@@ -94,17 +151,47 @@ class Config(_Strict):
 
     @model_validator(mode="after")
     def _each_tab_once(self) -> Config:
+        google = self.tracker.backend == "google"
         seen: set[tuple[str, str]] = set()
         for index, source in enumerate(self.prospecting, start=1):
+            if google and source.spreadsheet is None:
+                raise ValueError(
+                    f"prospecting[{index}]: the tracker is in Google Sheets, so each "
+                    'prospecting entry needs spreadsheet = "ID or URL" instead of path'
+                )
+            if not google and source.path is None:
+                raise ValueError(
+                    f"prospecting[{index}]: the tracker is an Excel file, so each "
+                    'prospecting entry needs path = "file.xlsx" instead of spreadsheet'
+                )
+            where = source.spreadsheet or str(self.resolve(self._path(source)).resolve())
             for tab in source.tabs:
-                key = (str(self.resolve(source.path).resolve()), tab)
-                if key in seen:
+                if (where, tab) in seen:
                     raise ValueError(
-                        f"prospecting[{index}]: {source.path} › {tab} is listed twice; "
+                        f"prospecting[{index}]: {source.where} › {tab} is listed twice; "
                         "list each prospecting tab once"
                     )
-                seen.add(key)
+                seen.add((where, tab))
         return self
+
+    @staticmethod
+    def _path(location: _Location) -> Path:
+        if location.path is None:
+            raise ValueError(f"{location.where} is a Google spreadsheet, not a file")
+        return location.path
+
+    @property
+    def tracker_path(self) -> Path:
+        """The tracker file (Excel backend)."""
+        return self.resolve(self._path(self.tracker))
+
+    def resolve_optional_credentials(self) -> Path | None:
+        found = self.google.credentials
+        return None if found is None else self.resolve(found)
+
+    @property
+    def prospecting_paths(self) -> list[Path]:
+        return [self.resolve(self._path(source)) for source in self.prospecting]
 
     @property
     def zone(self) -> ZoneInfo:
@@ -137,12 +224,6 @@ def _describe(error: ValidationError) -> list[str]:
     problems = []
     for item in error.errors():
         key = _key(tuple(item["loc"]))
-        if key == "tracker.backend" and item["type"] == "literal_error":
-            problems.append(
-                f"tracker.backend: '{item['input']}' is not available in this version; "
-                'use backend = "excel" (the Google Sheets backend is still being built)'
-            )
-            continue
         message = item["msg"].removeprefix("Value error, ")
         if not item["loc"]:  # a check across keys names them in its own message
             problems.append(message)

@@ -82,7 +82,7 @@ def run_demo(folder: Path, console: Console, runner: Runner) -> Report:
     for event in report.plan.events:
         console.print(f"  • {event}", highlight=False)
     print_report(console, report)
-    console.print(leads_table(config.resolve(config.tracker.path)))
+    console.print(leads_table(config.tracker_path))
     console.print(
         "\nThe row without a company kept its + and got a note: fill in the company and run "
         f"[bold]leadsync sync --config {config_path}[/] to convert it. "

@@ -40,8 +40,8 @@ def check(config_path: Path, console: Console) -> bool:
         bad(str(error))
         return False
     good(f"{config_path} is valid (time zone {config.time_zone})")
-    paths = [config.resolve(config.tracker.path)]
-    paths += [config.resolve(p.path) for p in config.prospecting]
+    paths = [config.tracker_path]
+    paths += config.prospecting_paths
     for path in paths:
         if not path.exists():
             bad(f"{path} does not exist: check its path in {config_path}")

@@ -40,14 +40,39 @@ def test_every_problem_is_reported_at_once_with_its_key() -> None:
     found = problems({"tracker": {}, "prospecting": [{"pth": "x"}], "date_order": "DDMM"})
     keys = sorted(p.split(":")[0] for p in found)
     assert keys == [
-        "date_order", "default_owner", "prospecting[1].path", "prospecting[1].pth", "tracker.path",
+        "date_order", "default_owner", "prospecting[1].pth", "tracker",
     ]  # fmt: skip
+    assert any("give either path" in p for p in found)
     assert any("remove it or check its spelling" in p for p in found)
 
 
-def test_google_backend_is_refused_honestly() -> None:
+SHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcd"
+
+
+def test_google_tracker_takes_an_id_or_the_browser_address() -> None:
+    url = f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid=0"
+    config = parse_config(
+        {
+            **GOOD,
+            "tracker": {"backend": "google", "spreadsheet": url},
+            "prospecting": [{"spreadsheet": SHEET_ID, "tabs": ["Prospects", "Fiere"]}],
+        },
+        Path("."),
+    )
+    assert config.tracker.spreadsheet == SHEET_ID
+    assert config.prospecting[0].spreadsheet == SHEET_ID
+    assert config.google.credentials is None  # Application Default Credentials
+
+
+def test_google_config_mistakes_say_what_to_write() -> None:
     (message,) = problems({**GOOD, "tracker": {"path": "x", "backend": "google"}})
-    assert message.startswith("tracker.backend:") and "excel" in message
+    assert message.startswith("tracker:") and 'spreadsheet = "ID or URL"' in message
+    (message,) = problems(
+        {**GOOD, "tracker": {"backend": "google", "spreadsheet": SHEET_ID}}
+    )  # GOOD's prospecting entry is a file
+    assert message.startswith("prospecting[1]:") and "spreadsheet" in message
+    (message,) = problems({**GOOD, "tracker": {"backend": "google", "spreadsheet": "my leads"}})
+    assert "neither a spreadsheet ID nor a Google Sheets URL" in message
 
 
 def test_unknown_header_field_lists_the_known_ones() -> None:
