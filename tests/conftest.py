@@ -1,13 +1,16 @@
-"""Shared fixtures: the command line as a person runs it, with a terminal wide enough to read."""
+"""Shared fixtures: the command line as a person runs it, with a terminal wide enough to read,
+and the local Google Sheets API stand-in."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from factories import Cli
 from rich.console import Console
+from sheets_standin import StandIn
 
 import sync.cli
 
@@ -26,3 +29,10 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
         return CliRunner().invoke(sync.cli.main, [str(a) for a in args], catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    """A started local Google Sheets stand-in (see tests/sheets_standin), stopped afterwards."""
+    with StandIn() as google:
+        yield google
