@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sync.config import Config
+from sync.errors import BackendError, RetryPass
 from sync.plan import Plan
 from sync.planner import plan as make_plan
 from sync.port import Backend
@@ -29,8 +30,15 @@ class Report:
         return 1 if self.plan.problems else 0
 
 
+# A pass whose write Google did not confirm is read and planned again, at most this often.
+PASS_ATTEMPTS = 6
+
+
 def backend_for(config: Config) -> Backend:
-    # One backend today; Google Sheets and live Excel plug in here behind the same port.
+    if config.tracker.backend == "google":
+        from sync.google_backend import GoogleBackend  # only Google users pay for its imports
+
+        return GoogleBackend(config)
     return XlsxBackend(config)
 
 
@@ -51,12 +59,22 @@ def run(
     backend = backend or backend_for(config)
     moment = now or datetime.now(UTC)
     with backend.session(write=not dry_run):
-        say("reading")
-        snapshot = backend.read()
-        say("planning")
-        plan = make_plan(snapshot, moment, config)
-        if not dry_run and not plan.is_empty:
+        for attempt in range(PASS_ATTEMPTS):
+            say("reading")
+            snapshot = backend.read()
+            say("planning")
+            plan = make_plan(snapshot, moment, config)
+            if dry_run or plan.is_empty:
+                break
             say("writing")
-            backend.apply(plan)
+            try:
+                backend.apply(plan)
+                break
+            except RetryPass as uncertain:
+                # The backend already waited; what is in the sheet now decides the next plan.
+                if attempt == PASS_ATTEMPTS - 1:
+                    raise BackendError(
+                        f"{uncertain}; gave up after {PASS_ATTEMPTS} passes"
+                    ) from None
     say("done")
     return Report(plan, dry_run, clock.perf_counter() - started)

@@ -31,3 +31,15 @@ class SheetLayoutError(LeadsyncError):
 
 class BackendError(LeadsyncError):
     """A file or service could not be read or written."""
+
+
+class RetryPass(LeadsyncError):
+    """A write may or may not have reached the spreadsheet (a dropped connection, a 5xx).
+
+    Repeating the write blindly could append a lead twice, so the engine reads again and plans
+    again: a plan made from what is there is safe to apply whatever happened before.
+    """
+
+
+class RequestRejected(BackendError):
+    """The service refused a request as invalid (HTTP 400); nothing of it was applied."""

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sync.clientkey import client_key
 from sync.config import Config
@@ -83,8 +84,9 @@ class _Planner:
     def __init__(self, snapshot: Snapshot, now: datetime, config: Config) -> None:
         self.snap = snapshot
         self.config = config
-        # Cell dates are wall-clock times in the configured zone; so is this.
-        self.now = now.astimezone(config.zone).replace(tzinfo=None)
+        # Cell dates are wall-clock times in the tracker's zone; so is this.
+        zone = ZoneInfo(snapshot.time_zone) if snapshot.time_zone else config.zone
+        self.now = now.astimezone(zone).replace(tzinfo=None)
         self.words = config.language
         self.add_columns: list[AddColumn] = []
         self.cells: list[SetCell] = []
@@ -176,7 +178,7 @@ class _Planner:
         self._note(tab, row, WARNING + text, expect)
 
     def _date(self, tab: Tab, value: CellValue) -> datetime | None:
-        return read_date(value, self.config.date_order, tab.epoch)
+        return read_date(value, tab.date_order or self.config.date_order, tab.epoch)
 
     def _new_lead_id(self) -> str:
         self.next_lead += 1

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sync.dates import EPOCH_1900
+from sync.dates import EPOCH_1900, DateOrder
 from sync.headers import TabKind
 
 CellValue = str | int | float | bool | datetime | date | None
@@ -57,6 +57,9 @@ class Tab:
     first_free_column: int  # where a missing engine-owned column can be added
     epoch: datetime = EPOCH_1900  # date system of the workbook, for serial numbers
     source_name: str = ""  # the name leads from this tab carry in their Source cell
+    # How typed dates read in this workbook when it says so itself (a Google spreadsheet's
+    # locale); None: as leadsync.toml's date_order says.
+    date_order: DateOrder | None = None
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,5 @@ class Snapshot:
     clients: Tab
     # The highest lead number the tracker has ever held (None: it has never said).
     issued_lead_number: int | None = None
+    # The tracker's own time zone when it has one (Google Sheets); None: leadsync.toml's.
+    time_zone: str | None = None

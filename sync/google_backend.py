@@ -1,0 +1,193 @@
+"""The Google Sheets backend: a pass reads each spreadsheet in two requests and writes in one.
+
+Reading: the metadata (sheet IDs, grid size, locale, time zone, the tracker's issued lead
+number as developer metadata) and one values.batchGet of every tab the engine needs, as
+unformatted values with dates as serial numbers. Writing: one atomic spreadsheets.batchUpdate
+per spreadsheet that has changes, prospecting spreadsheets before the tracker (see
+Backend.apply). How the write makes sure it hit the rows it meant is in google_write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sync.config import Config
+from sync.errors import BackendError, SheetLayoutError
+from sync.google_auth import load_credentials, who
+from sync.google_cells import date_order, from_api, quote_tab
+from sync.google_client import SheetsClient
+from sync.google_write import SheetState, TabState, Writer, claims_in
+from sync.headers import TabKind, alias_table
+from sync.layout import HEADER_SEARCH_ROWS, find_headers, last_used, require_headers
+from sync.plan import Plan
+from sync.retry import Backoff
+from sync.snapshot import Row, Snapshot, Tab, TabRef
+
+METADATA_FIELDS = "properties(title,locale,timeZone),sheets.properties,developerMetadata"
+
+
+class GoogleBackend:
+    def __init__(
+        self, config: Config, client: SheetsClient | None = None, backoff: Backoff | None = None
+    ) -> None:
+        self.config = config
+        tracker = config.tracker.spreadsheet
+        assert tracker is not None, "the config validator guarantees a spreadsheet"
+        self.tracker = tracker
+        self._given = client
+        self._client: SheetsClient | None = client
+        self.backoff = backoff or Backoff()
+        self._sheets: dict[str, SheetState] = {}
+
+    def spreadsheets(self) -> list[str]:
+        ordered = [self.tracker, *(p.spreadsheet or "" for p in self.config.prospecting)]
+        return [s for i, s in enumerate(ordered) if s and s not in ordered[:i]]
+
+    @property
+    def client(self) -> SheetsClient:
+        if self._client is None:
+            raise RuntimeError("use the backend inside session()")
+        return self._client
+
+    @contextmanager
+    def session(self, write: bool) -> Iterator[None]:
+        if self._given is None:
+            credentials = load_credentials(self.config.resolve_optional_credentials(), write)
+            self._client = SheetsClient(credentials, who(credentials), self.backoff)
+        try:
+            yield
+        finally:
+            self._sheets.clear()
+            self._client = self._given
+
+    # ---- read -----------------------------------------------------------------------------
+
+    def read(self) -> Snapshot:
+        self._sheets.clear()
+        config = self.config
+        wanted: dict[str, list[tuple[str, TabKind, str]]] = {}
+        wanted.setdefault(self.tracker, []).extend(
+            [
+                (config.tracker.leads_tab, TabKind.LEADS, "tracker.leads_tab"),
+                (config.tracker.clients_tab, TabKind.CLIENTS, "tracker.clients_tab"),
+            ]
+        )
+        for index, source in enumerate(config.prospecting, start=1):
+            for tab in source.tabs:
+                assert source.spreadsheet is not None
+                wanted.setdefault(source.spreadsheet, []).append(
+                    (tab, TabKind.PROSPECTS, f"prospecting[{index}].tabs")
+                )
+        tabs: dict[tuple[str, str], Tab] = {}
+        for spreadsheet in self.spreadsheets():
+            tabs.update(self._read_spreadsheet(spreadsheet, wanted[spreadsheet]))
+        prospects = tuple(
+            tabs[source.spreadsheet or "", name]
+            for source in config.prospecting
+            for name in source.tabs
+        )
+        tracker = self._sheets[self.tracker]
+        return Snapshot(
+            prospects=prospects,
+            leads=tabs[self.tracker, config.tracker.leads_tab],
+            clients=tabs[self.tracker, config.tracker.clients_tab],
+            # The tracker claims every number it ever held (see google_write).
+            issued_lead_number=max(tracker.claims, default=None),
+            time_zone=tracker.time_zone,
+        )
+
+    def _read_spreadsheet(
+        self, spreadsheet: str, wanted: list[tuple[str, TabKind, str]]
+    ) -> dict[tuple[str, str], Tab]:
+        meta = self.client.metadata(spreadsheet, METADATA_FIELDS)
+        properties = meta.get("properties", {})
+        title = str(properties.get("title") or spreadsheet)
+        sheets = {s["properties"]["title"]: s["properties"] for s in meta.get("sheets", [])}
+        for name, _kind, key in wanted:
+            if name not in sheets:
+                raise SheetLayoutError(
+                    f"{title} has no tab named '{name}' (it has: {', '.join(sheets)}); fix "
+                    f"{key} in leadsync.toml or rename the tab"
+                )
+        state = SheetState(
+            spreadsheet=spreadsheet,
+            title=title,
+            time_zone=properties.get("timeZone"),
+            claims=claims_in(meta.get("developerMetadata", [])),
+        )
+        self._sheets[spreadsheet] = state
+        names = list(dict.fromkeys(name for name, _kind, _key in wanted))
+        answers = self.client.values(spreadsheet, [quote_tab(n) for n in names])
+        grids = {
+            name: answer.get("values", []) for name, answer in zip(names, answers, strict=True)
+        }
+        order = date_order(properties.get("locale"))
+        found: dict[tuple[str, str], Tab] = {}
+        for name, kind, _key in wanted:
+            tab = self._tab(state, sheets[name], grids[name], kind, order)
+            found[spreadsheet, name] = tab
+        return found
+
+    def _tab(
+        self,
+        state: SheetState,
+        properties: dict[str, Any],
+        grid: list[list[Any]],
+        kind: TabKind,
+        order: Any,
+    ) -> Tab:
+        name = properties["title"]
+        label = f"{state.title} › {name}"
+        aliases = alias_table(kind, self.config.headers.for_kind(kind))
+        header_index, columns = find_headers(grid[:HEADER_SEARCH_ROWS], aliases)
+        require_headers(label, kind, columns)
+        rows: list[Row] = []
+        cells_by_row: dict[int, list[Any]] = {}
+        for number, cells in enumerate(grid[header_index + 1 :], start=header_index + 2):
+            if all(c in ("", None) for c in cells):
+                continue
+            cells_by_row[number] = [from_api(c) for c in cells]
+            values = {k: from_api(cells[i]) if i < len(cells) else None for k, i in columns.items()}
+            rows.append(Row(number, values))
+        used = max((last_used(cells) for cells in grid[: header_index + 1]), default=0)
+        width = max([used, *(len(c) for c in grid)], default=0)
+        grid_props = properties.get("gridProperties", {})
+        one_based = {k: i + 1 for k, i in columns.items()}
+        ref = TabRef(state.spreadsheet, name)
+        state.tabs[ref] = TabState(
+            sheet_id=int(properties.get("sheetId", 0)),
+            header_row=header_index + 1,
+            columns=dict(one_based),
+            width=width,
+            grid_rows=int(grid_props.get("rowCount", 1000)),
+            grid_columns=int(grid_props.get("columnCount", 26)),
+            rows=cells_by_row,
+        )
+        return Tab(
+            ref=ref,
+            kind=kind,
+            label=label,
+            header_row=header_index + 1,
+            columns=one_based,
+            rows=tuple(rows),
+            first_free_column=used + 1,
+            source_name=state.title,
+            date_order=order,
+        )
+
+    # ---- write ----------------------------------------------------------------------------
+
+    def apply(self, plan: Plan) -> None:
+        touched = {ref.workbook for ref in plan.tabs_touched()}
+        if plan.issued_lead_number is not None:
+            touched.add(self.tracker)
+        # Prospecting spreadsheets first, the tracker last: see Backend.apply.
+        order = [s for s in self.spreadsheets() if s != self.tracker] + [self.tracker]
+        for spreadsheet in order:
+            if spreadsheet in touched:
+                state = self._sheets.get(spreadsheet)
+                if state is None:
+                    raise BackendError(f"{spreadsheet} was not read in this pass")
+                Writer(self.client, state).write(plan, self.config.rules.lead_id_prefix)

@@ -1,0 +1,159 @@
+"""The few Sheets API calls a pass makes, through gspread, with retries and readable errors.
+
+gspread is given its session through its supported extension point (`Client(auth=None,
+session=...)`). The session is google-auth's AuthorizedSession, which refreshes tokens; it can
+be pointed at another API root (a private gateway, or the local stand-in the tests run) with
+LEADSYNC_GOOGLE_API_ENDPOINT, leaving every path and body exactly as Google's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
+
+import gspread
+import requests
+from google.auth.credentials import Credentials
+from google.auth.exceptions import RefreshError, TransportError
+from google.auth.transport.requests import AuthorizedSession
+from gspread.exceptions import APIError
+
+from sync.errors import BackendError, RequestRejected, RetryPass
+from sync.retry import Backoff
+
+ENDPOINT_ENV = "LEADSYNC_GOOGLE_API_ENDPOINT"
+GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
+TIMEOUT_SECONDS = 60.0
+T = TypeVar("T")
+
+
+class _Session(AuthorizedSession):
+    def __init__(self, credentials: Credentials, endpoint: str | None) -> None:
+        super().__init__(credentials)  # type: ignore[no-untyped-call]
+        self._endpoint = endpoint.rstrip("/") if endpoint else None
+
+    def request(  # type: ignore[override]
+        self, method: str, url: str, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        if self._endpoint:
+            for host in GOOGLE_HOSTS:
+                if url.startswith(host):
+                    url = self._endpoint + url[len(host) :]
+                    break
+        kwargs.setdefault("timeout", TIMEOUT_SECONDS)
+        answer = super().request(method, url, *args, **kwargs)  # type: ignore[no-untyped-call]
+        return cast(requests.Response, answer)
+
+
+class _Transient(Exception):
+    def __init__(self, status: int | None, detail: str, retry_after: float | None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class SheetsClient:
+    def __init__(
+        self,
+        credentials: Credentials,
+        account: str,
+        backoff: Backoff | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        session = _Session(credentials, endpoint or os.environ.get(ENDPOINT_ENV))
+        self.http = gspread.Client(auth=None, session=session).http_client  # type: ignore[arg-type]
+        self.account = account
+        self.backoff = backoff or Backoff()
+
+    # ---- the calls ------------------------------------------------------------------------
+
+    def metadata(self, spreadsheet: str, fields: str) -> dict[str, Any]:
+        return self._read(
+            spreadsheet,
+            lambda: dict(self.http.fetch_sheet_metadata(spreadsheet, params={"fields": fields})),
+        )
+
+    def values(self, spreadsheet: str, ranges: Sequence[str]) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {
+            "valueRenderOption": "UNFORMATTED_VALUE",
+            "dateTimeRenderOption": "SERIAL_NUMBER",
+            "majorDimension": "ROWS",
+        }
+        answer = self._read(
+            spreadsheet, lambda: self.http.values_batch_get(spreadsheet, list(ranges), params)
+        )
+        return list(answer.get("valueRanges", []))
+
+    def batch_update(self, spreadsheet: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """One atomic batchUpdate. Retried only when Google says it did nothing (429).
+
+        After a 5xx or a lost connection the write may have happened: RetryPass makes the
+        engine read again instead of sending it twice.
+        """
+        for retry in range(self.backoff.attempts):
+            try:
+                return dict(
+                    self._call(spreadsheet, lambda: self.http.batch_update(spreadsheet, body))
+                )
+            except _Transient as error:
+                if error.status != 429 or retry == self.backoff.attempts - 1:
+                    self.backoff.wait(retry, error.retry_after)
+                    raise RetryPass(f"Google did not confirm a write ({error})") from None
+                self.backoff.wait(retry, error.retry_after)
+        raise AssertionError("unreachable")
+
+    # ---- plumbing -------------------------------------------------------------------------
+
+    def _read(self, spreadsheet: str, call: Callable[[], T]) -> T:
+        for retry in range(self.backoff.attempts):
+            try:
+                return self._call(spreadsheet, call)
+            except _Transient as error:
+                if retry == self.backoff.attempts - 1:
+                    raise BackendError(
+                        f"Google Sheets did not answer after {self.backoff.attempts} tries "
+                        f"({error}); try again in a minute"
+                    ) from None
+                self.backoff.wait(retry, error.retry_after)
+        raise AssertionError("unreachable")
+
+    def _call(self, spreadsheet: str, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except APIError as error:
+            status = error.response.status_code
+            if status == 429 or status >= 500:
+                after = error.response.headers.get("Retry-After")
+                raise _Transient(
+                    status, f"HTTP {status}", float(after) if after and after.isdigit() else None
+                ) from None
+            if status == 400:
+                raise RequestRejected(self._explain(spreadsheet, status, error)) from None
+            raise BackendError(self._explain(spreadsheet, status, error)) from None
+        except (requests.ConnectionError, requests.Timeout, TransportError) as error:
+            raise _Transient(None, f"connection lost: {type(error).__name__}", None) from None
+        except RefreshError as error:
+            raise BackendError(
+                f"Google refused the credentials ({error}); check the key file in [google] "
+                "credentials, or create a new key for the service account"
+            ) from None
+
+    def _explain(self, spreadsheet: str, status: int, error: APIError) -> str:
+        message = str(error.error.get("message", "")) if isinstance(error.error, dict) else ""
+        if status == 401:
+            return (
+                f"Google refused the credentials (401: {message}); check [google] credentials "
+                "in leadsync.toml"
+            )
+        if status == 403:
+            return (
+                f"spreadsheet {spreadsheet} is not shared with {self.account} (403): open it "
+                f"in Google Sheets, press Share and add {self.account} as an editor"
+            )
+        if status == 404:
+            return (
+                f"no spreadsheet has the ID {spreadsheet} (404): copy its address from the "
+                "browser into leadsync.toml"
+            )
+        return f"Google Sheets refused a request on {spreadsheet} ({status}: {message})"

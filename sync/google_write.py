@@ -1,0 +1,431 @@
+"""Writing a plan into one spreadsheet, and making sure each write hit the row it meant.
+
+The Sheets API has no compare-and-swap, and a person may sort or insert rows between the
+pass's read and its write. So the one batchUpdate asks for the rows it wrote back in its own
+answer (taken atomically with the write) and compares each with the row the pass read, every
+cell the write did not set included. The flag is changed with a findReplace limited to its cell
+that only turns the exact value read ("+") into the new one, so a flag a person typed is never
+overwritten, and the reply says whether it changed. A write that landed on another row (rare:
+a sort in the moment between read and write) is undone from what the pass read and repeated
+on the row it was meant for, found again by its content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sync.errors import BackendError, RequestRejected, RetryPass
+from sync.google_cells import (
+    cell_data,
+    fields_for,
+    from_api,
+    from_cell_data,
+    quote_tab,
+    row_range,
+)
+from sync.google_client import SheetsClient
+from sync.plan import Plan
+from sync.planner import same
+from sync.snapshot import CellValue, TabRef
+
+# Each lead number written into a spreadsheet is claimed there by a developer metadata entry
+# whose ID is derived from the number. Metadata IDs are unique in a spreadsheet, so when two
+# passes race to hand out the same number, the second batchUpdate fails as a whole (batches
+# are atomic) and that pass reads again: the Sheets API's one compare-and-swap.
+CLAIM_KEY = "leadsync.lead"
+CLAIM_BASE = 1_000_000_000  # metadata IDs are positive 32-bit integers
+SETTLE_ROUNDS = 3
+# Cells only the engine writes: safe to clear on a row a misplaced write hit.
+ENGINE_OWNED = frozenset({"lead", "sync_note", "lead_id", "folder"})
+Cells = list[CellValue]
+
+
+@dataclass
+class TabState:
+    sheet_id: int
+    header_row: int
+    columns: dict[str, int]  # field -> 1-based column
+    width: int
+    grid_rows: int
+    grid_columns: int
+    rows: dict[int, Cells]  # 1-based row -> its cells as the pass read them
+
+
+@dataclass
+class SheetState:
+    spreadsheet: str
+    title: str
+    time_zone: str | None
+    claims: set[int]  # lead numbers already claimed in this spreadsheet
+    tabs: dict[TabRef, TabState] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)  # told apart by identity: two may name the same row
+class _RowWrite:
+    tab: TabRef
+    row: int  # where the pass read the row
+    at: int  # where this write goes (the same, unless the row moved)
+    cells: Mapping[str, CellValue]
+    expect: Mapping[str, CellValue]
+    strike: bool = False
+
+
+def _same_row(a: Sequence[CellValue], b: Sequence[CellValue], skip: set[int]) -> bool:
+    for index in range(max(len(a), len(b))):
+        if index in skip:
+            continue
+        left = a[index] if index < len(a) else None
+        right = b[index] if index < len(b) else None
+        if not same(left, right):
+            return False
+    return True
+
+
+class Writer:
+    def __init__(self, client: SheetsClient, state: SheetState) -> None:
+        self.client = client
+        self.state = state
+
+    # ---- building requests ----------------------------------------------------------------
+
+    def _tab(self, ref: TabRef) -> TabState:
+        return self.state.tabs[ref]
+
+    def _written_columns(self, write: _RowWrite) -> set[int]:
+        tab = self._tab(write.tab)
+        return {tab.columns[key] - 1 for key in write.cells}
+
+    def _cell(self, ref: TabRef, row: int, key: str, value: CellValue) -> dict[str, Any]:
+        tab = self._tab(ref)
+        data = cell_data(value)
+        return {
+            "updateCells": {
+                "rows": [{"values": [data]}],
+                "fields": fields_for([data]),
+                "start": {
+                    "sheetId": tab.sheet_id,
+                    "rowIndex": row - 1,
+                    "columnIndex": tab.columns[key] - 1,
+                },
+            }
+        }
+
+    def _swap(self, ref: TabRef, row: int, key: str, old: str, new: str) -> dict[str, Any]:
+        tab = self._tab(ref)
+        column = tab.columns[key] - 1
+        return {
+            "findReplace": {
+                "find": old,
+                "replacement": new,
+                "matchCase": True,
+                "matchEntireCell": True,
+                "searchByRegex": False,
+                "includeFormulas": False,
+                "range": {
+                    "sheetId": tab.sheet_id,
+                    "startRowIndex": row - 1,
+                    "endRowIndex": row,
+                    "startColumnIndex": column,
+                    "endColumnIndex": column + 1,
+                },
+            }
+        }
+
+    def _strike(self, ref: TabRef, row: int, on: bool) -> dict[str, Any]:
+        tab = self._tab(ref)
+        return {
+            "repeatCell": {
+                "range": {
+                    "sheetId": tab.sheet_id,
+                    "startRowIndex": row - 1,
+                    "endRowIndex": row,
+                    "startColumnIndex": 0,
+                    "endColumnIndex": max(tab.width, 1),
+                },
+                "cell": {"userEnteredFormat": {"textFormat": {"strikethrough": on}}},
+                "fields": "userEnteredFormat.textFormat.strikethrough",
+            }
+        }
+
+    def _row_requests(
+        self, write: _RowWrite, requests: list[dict[str, Any]], swaps: dict[_RowWrite, int]
+    ) -> None:
+        for key, value in write.cells.items():
+            if key == "flag" and _swappable(write):
+                swaps[write] = len(requests)
+                requests.append(
+                    self._swap(write.tab, write.at, key, str(write.expect[key]), str(value))
+                )
+            else:
+                requests.append(self._cell(write.tab, write.at, key, value))
+        if write.strike:
+            requests.append(self._strike(write.tab, write.at, True))
+
+    def _groups(self, plan: Plan) -> list[_RowWrite]:
+        mine = self.state.spreadsheet
+        cells: dict[tuple[TabRef, int], dict[str, CellValue]] = {}
+        expects: dict[tuple[TabRef, int], dict[str, CellValue]] = {}
+        struck: set[tuple[TabRef, int]] = set()
+        for change in plan.cells:
+            if change.tab.workbook == mine:
+                cells.setdefault((change.tab, change.row), {})[change.field] = change.value
+                expects.setdefault((change.tab, change.row), {}).update(change.expect)
+        for strike in plan.strikes:
+            if strike.tab.workbook == mine:
+                struck.add((strike.tab, strike.row))
+                cells.setdefault((strike.tab, strike.row), {})
+                expects.setdefault((strike.tab, strike.row), {}).update(strike.expect)
+        return [
+            _RowWrite(ref, row, row, cells[ref, row], expects[ref, row], (ref, row) in struck)
+            for ref, row in cells
+        ]
+
+    def _columns(self, plan: Plan, requests: list[dict[str, Any]]) -> None:
+        for add in plan.add_columns:
+            if add.tab.workbook != self.state.spreadsheet:
+                continue
+            tab = self._tab(add.tab)
+            if add.column > tab.grid_columns:
+                requests.append(
+                    {
+                        "appendDimension": {
+                            "sheetId": tab.sheet_id,
+                            "dimension": "COLUMNS",
+                            "length": add.column - tab.grid_columns,
+                        }
+                    }
+                )
+                tab.grid_columns = add.column
+            tab.columns[add.field] = add.column
+            tab.width = max(tab.width, add.column)
+            requests.append(self._cell(add.tab, tab.header_row, add.field, add.header))
+
+    def _appends(self, plan: Plan, requests: list[dict[str, Any]]) -> None:
+        by_tab: dict[TabRef, list[dict[str, Any]]] = {}
+        for append in plan.appends:
+            if append.tab.workbook != self.state.spreadsheet:
+                continue
+            tab = self._tab(append.tab)
+            width = max(tab.columns.values())
+            line: list[dict[str, Any]] = [{} for _ in range(width)]
+            for key, value in append.values.items():
+                if key in tab.columns:
+                    line[tab.columns[key] - 1] = cell_data(value)
+            by_tab.setdefault(append.tab, []).append({"values": line})
+        for ref, rows in by_tab.items():
+            every = [c for r in rows for c in r["values"]]
+            requests.append(
+                {
+                    "appendCells": {
+                        "sheetId": self._tab(ref).sheet_id,
+                        "rows": rows,
+                        "fields": fields_for(every),
+                    }
+                }
+            )
+
+    def _claims(self, plan: Plan, prefix: str, requests: list[dict[str, Any]]) -> set[int]:
+        mine = self.state.spreadsheet
+        ids = [c.value for c in plan.cells if c.tab.workbook == mine and c.field == "lead"]
+        ids += [a.values.get("lead_id") for a in plan.appends if a.tab.workbook == mine]
+        numbers = {n for i in ids if isinstance(i, str) and (n := lead_number(prefix, i))}
+        fresh = numbers - self.state.claims
+        for number in sorted(fresh):
+            requests.append(
+                {
+                    "createDeveloperMetadata": {
+                        "developerMetadata": {
+                            "metadataId": CLAIM_BASE + number,
+                            "metadataKey": CLAIM_KEY,
+                            "metadataValue": str(number),
+                            "location": {"spreadsheet": True},
+                            "visibility": "DOCUMENT",
+                        }
+                    }
+                }
+            )
+        return fresh
+
+    # ---- the write ------------------------------------------------------------------------
+
+    def write(self, plan: Plan, prefix: str) -> None:
+        requests: list[dict[str, Any]] = []
+        claimed = self._claims(plan, prefix, requests)
+        self._columns(plan, requests)
+        groups = self._groups(plan)
+        swaps: dict[_RowWrite, int] = {}
+        for group in groups:
+            self._row_requests(group, requests, swaps)
+        self._appends(plan, requests)
+        if not requests:
+            return
+        try:
+            reply = self._send(requests, groups)
+        except RequestRejected:
+            if claimed & self._claimed_now():
+                raise RetryPass("another pass handed out the same lead numbers first") from None
+            raise
+        self.state.claims |= claimed
+        self._settle(groups, reply, swaps)
+
+    def _claimed_now(self) -> set[int]:
+        meta = self.client.metadata(self.state.spreadsheet, "developerMetadata")
+        return claims_in(meta.get("developerMetadata", []))
+
+    def _send(self, requests: list[dict[str, Any]], check: list[_RowWrite]) -> dict[str, Any]:
+        body: dict[str, Any] = {"requests": requests}
+        if check:
+            body["includeSpreadsheetInResponse"] = True
+            body["responseIncludeGridData"] = True
+            body["responseRanges"] = [
+                row_range(w.tab.tab, w.at, self._tab(w.tab).width) for w in check
+            ]
+        return self.client.batch_update(self.state.spreadsheet, body)
+
+    @staticmethod
+    def _landed(reply: dict[str, Any]) -> dict[tuple[str, int], Cells]:
+        """Rows as the write's own answer shows them, by (tab, 1-based row)."""
+        rows: dict[tuple[str, int], Cells] = {}
+        for sheet in reply.get("updatedSpreadsheet", {}).get("sheets", []):
+            title = sheet.get("properties", {}).get("title", "")
+            for grid in sheet.get("data", []):
+                start = int(grid.get("startRow", 0))
+                for offset, data in enumerate(grid.get("rowData", [])):
+                    cells = [from_cell_data(c) for c in data.get("values", [])]
+                    rows[title, start + offset + 1] = cells
+        return rows
+
+    def _missed(self, groups: list[_RowWrite], reply: dict[str, Any]) -> list[_RowWrite]:
+        landed = self._landed(reply)
+        missed = []
+        for write in groups:
+            read = self._tab(write.tab).rows.get(write.row, [])
+            now = landed.get((write.tab.tab, write.at), [])
+            if not _same_row(now, read, self._written_columns(write)):
+                missed.append(write)
+        return missed
+
+    def _settle(
+        self, groups: list[_RowWrite], reply: dict[str, Any], swaps: dict[_RowWrite, int]
+    ) -> None:
+        # Rows are told apart by the cells no write of this pass sets: a misplaced write can
+        # have changed the engine's cells of any row it hit.
+        skip: dict[TabRef, set[int]] = {}
+        for write in groups:
+            skip.setdefault(write.tab, set()).update(self._written_columns(write))
+        pending = self._missed(groups, reply)
+        for _round in range(SETTLE_ROUNDS):
+            if not pending:
+                return
+            changed = {w for w in pending if _swapped(reply, swaps.get(w))}
+            fresh = self._reread({w.tab for w in pending})
+            undo: list[dict[str, Any]] = []
+            redo: list[dict[str, Any]] = []
+            moved: list[_RowWrite] = []
+            new_swaps: dict[_RowWrite, int] = {}
+            for write in pending:
+                target = self._undo(
+                    write, fresh[write.tab], skip[write.tab], write in changed, undo
+                )
+                if target is not None:
+                    again = replace(write, at=target)
+                    moved.append(again)
+                    self._row_requests(again, redo, new_swaps)
+            if not moved:
+                return
+            # Every undo before any redo: a redo may go to a row another write hit by mistake.
+            reply = self._send(undo + redo, moved)
+            swaps = {w: index + len(undo) for w, index in new_swaps.items()}
+            pending = self._missed(moved, reply)
+        if pending:
+            where = ", ".join(f"{w.tab} row {w.row}" for w in pending)
+            raise BackendError(
+                f"rows kept moving while leadsync wrote ({where}); run leadsync again when "
+                "nobody is sorting the sheet"
+            )
+
+    def _undo(
+        self,
+        write: _RowWrite,
+        fresh: dict[int, Cells],
+        skip: set[int],
+        swapped: bool,
+        out: list[dict[str, Any]],
+    ) -> int | None:
+        """Put back what the write changed on the row it hit; return where its row is now.
+
+        None when the row it meant cannot be told apart: it was edited in place (the write is
+        where it belongs) or is gone.
+        """
+        tab = self._tab(write.tab)
+        meant = tab.rows.get(write.row, [])
+        hit = fresh.get(write.at, [])
+        targets = [
+            n for n, cells in fresh.items() if n != write.at and _same_row(cells, meant, skip)
+        ]
+        if not targets:
+            return None
+        twins = [n for n, cells in tab.rows.items() if _same_row(cells, hit, skip)]
+        was = tab.rows[twins[0]] if len(twins) == 1 else None
+        for key in write.cells:
+            column = tab.columns[key] - 1
+            if key == "flag" and _swappable(write):
+                if swapped:
+                    old = str(write.expect.get(key))
+                    out.append(self._swap(write.tab, write.at, key, str(write.cells[key]), old))
+                continue
+            if was is not None:
+                value = was[column] if column < len(was) else None
+                out.append(self._cell(write.tab, write.at, key, value))
+            elif key in ENGINE_OWNED:
+                out.append(self._cell(write.tab, write.at, key, None))
+        if write.strike:
+            out.append(self._strike(write.tab, write.at, False))
+        return targets[0]
+
+    def _reread(self, refs: set[TabRef]) -> dict[TabRef, dict[int, Cells]]:
+        ordered = sorted(refs, key=lambda r: r.tab)
+        answers = self.client.values(self.state.spreadsheet, [quote_tab(r.tab) for r in ordered])
+        fresh: dict[TabRef, dict[int, Cells]] = {}
+        for ref, answer in zip(ordered, answers, strict=True):
+            header = self._tab(ref).header_row
+            grid = answer.get("values", [])
+            fresh[ref] = {
+                number: [from_api(c) for c in cells]
+                for number, cells in enumerate(grid, start=1)
+                if number > header and any(c not in ("", None) for c in cells)
+            }
+        return fresh
+
+
+def _swapped(reply: dict[str, Any], index: int | None) -> bool:
+    if index is None:
+        return False
+    replies = reply.get("replies", [])
+    if index >= len(replies):
+        return False
+    found = replies[index].get("findReplace", {})
+    return int(found.get("occurrencesChanged", 0)) > 0
+
+
+def _swappable(write: _RowWrite) -> bool:
+    """A flag write that can be a findReplace of the exact text the pass read."""
+    expected, value = write.expect.get("flag"), write.cells.get("flag")
+    return isinstance(expected, str) and bool(expected) and isinstance(value, str) and bool(value)
+
+
+def lead_number(prefix: str, lead_id: str) -> int | None:
+    text = lead_id.strip()
+    if text.startswith(prefix) and text[len(prefix) :].isdigit():
+        return int(text[len(prefix) :])
+    return None
+
+
+def claims_in(metadata: list[dict[str, Any]]) -> set[int]:
+    found = set()
+    for entry in metadata:
+        if entry.get("metadataKey") == CLAIM_KEY and str(entry.get("metadataValue", "")).isdigit():
+            found.add(int(entry["metadataValue"]))
+    return found
