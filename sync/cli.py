@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 rows with problems (each has a note in its Sync note cell),
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -16,7 +17,14 @@ import click
 from rich.console import Console
 
 from sync import doctor as doctor_checks
-from sync.config import CONFIG_FILE, Config, load_config, starter_config
+from sync.config import (
+    CONFIG_FILE,
+    Config,
+    load_config,
+    spreadsheet_id,
+    starter_config,
+    starter_google_config,
+)
 from sync.demo import run_demo
 from sync.engine import Report, run
 from sync.errors import LeadsyncError
@@ -69,12 +77,40 @@ def main() -> None:
 @click.option(
     "--owner", default="Sales team", show_default=True, help="Owner of leads with no Assign to."
 )
-def init(folder: Path, time_zone: str | None, owner: str) -> None:
+@click.option(
+    "--google",
+    "spreadsheet",
+    metavar="ID_OR_URL",
+    default=None,
+    help="Lay out the tabs in this Google spreadsheet instead of creating Excel files.",
+)
+@click.option(
+    "--credentials",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --google: the service account's JSON key (default: Application Default).",
+)
+def init(
+    folder: Path,
+    time_zone: str | None,
+    owner: str,
+    spreadsheet: str | None,
+    credentials: Path | None,
+) -> None:
     """Create prospects.xlsx, leads.xlsx and leadsync.toml in FOLDER from the templates.
 
+    With --google, lay out the Prospects, Leads and Clients tabs in an existing spreadsheet
+    shared with the service account instead; running it again changes nothing.
+
+    \b
     Example: leadsync init sales/ --time-zone Europe/Rome --owner "Giulia"
+    Example: leadsync init sales/ --google https://docs.google.com/spreadsheets/d/ID/edit \\
+               --credentials service-account.json
     """
     config = folder / CONFIG_FILE
+    if spreadsheet is not None:
+        _init_google(folder, spreadsheet, credentials, time_zone, owner)
+        return
     if config.exists():
         _fail(LeadsyncError(f"{config} already exists; leadsync init never overwrites it"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,6 +123,37 @@ def init(folder: Path, time_zone: str | None, owner: str) -> None:
     _guarded(lambda: load_config(config))
     console.print(f"Created [bold]{prospects}[/], [bold]{tracker}[/] and [bold]{config}[/].")
     console.print("Type + in the Flag column of a prospect, save, then run: leadsync sync")
+
+
+def _init_google(
+    folder: Path, spreadsheet: str, credentials: Path | None, zone: str | None, owner: str
+) -> None:
+    from sync.google_setup import lay_out  # only Google users pay for its imports
+
+    config_path = folder / CONFIG_FILE
+    try:
+        wanted = spreadsheet_id(spreadsheet)
+    except ValueError as error:
+        _fail(LeadsyncError(f"--google: {error}"))
+    if not config_path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        key = None
+        if credentials is not None:  # written relative to the config, as its paths are read
+            key = Path(os.path.relpath(credentials.resolve(), folder.resolve())).as_posix()
+        text = starter_google_config(wanted, key, zone or local_zone_name(), owner)
+        config_path.write_text(text, encoding="utf-8")
+        console.print(f"Created [bold]{config_path}[/].")
+    config: Config = _guarded(lambda: load_config(config_path))
+    if config.tracker.spreadsheet != wanted:
+        _fail(
+            LeadsyncError(
+                f"{config_path} names another tracker spreadsheet "
+                f"({config.tracker.spreadsheet}); edit it or choose another folder"
+            )
+        )
+    for line in _guarded(lambda: lay_out(config)):
+        console.print(line, highlight=False)
+    console.print("Type + in the Flag column of a prospect, then run: leadsync sync")
 
 
 @main.command(name="sync")

@@ -286,3 +286,37 @@ renewal_notice_days = 30         # a renewal lead wakes up this many days before
 lead_id_prefix = "L-"
 folder_id_prefix = "F-"
 '''
+
+
+def starter_google_config(
+    spreadsheet: str, credentials: str | None, time_zone: str, owner: str
+) -> str:
+    """The leadsync.toml that `leadsync init --google` writes: one spreadsheet holds every tab."""
+    key = (
+        f'credentials = "{credentials}"   # the service account\'s JSON key'
+        if credentials
+        else '# credentials = "service-account.json"  (unset: Application Default Credentials)'
+    )
+    return f'''# leadsync configuration (Google Sheets). Paths are relative to this file.
+time_zone = "{time_zone}"        # used when a spreadsheet does not say its own
+default_owner = "{owner}"        # owner of a new lead when its row has no "Assign to"
+language = "en"                  # words the engine writes: "en" (To-do) or "it" (Da fare)
+
+[tracker]
+backend = "google"
+spreadsheet = "{spreadsheet}"
+leads_tab = "Leads"
+clients_tab = "Clients"
+
+[[prospecting]]
+spreadsheet = "{spreadsheet}"    # another spreadsheet's ID or URL works too
+tabs = ["Prospects"]
+
+[google]
+{key}
+
+[rules]
+renewal_notice_days = 30
+lead_id_prefix = "L-"
+folder_id_prefix = "F-"
+'''

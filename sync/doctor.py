@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -13,6 +14,8 @@ from sync.headers import header
 from sync.planner import NEEDED_COLUMNS
 from sync.snapshot import Tab
 from sync.xlsx_files import owner_files
+
+Say = Callable[[str], None]
 
 
 def _tab_line(tab: Tab) -> str:
@@ -40,17 +43,10 @@ def check(config_path: Path, console: Console) -> bool:
         bad(str(error))
         return False
     good(f"{config_path} is valid (time zone {config.time_zone})")
-    paths = [config.tracker_path]
-    paths += config.prospecting_paths
-    for path in paths:
-        if not path.exists():
-            bad(f"{path} does not exist: check its path in {config_path}")
-        elif owner_files(path):
-            bad(
-                f"{path.name} is open in Excel or LibreOffice: a sync would stop until it is closed"
-            )
-        else:
-            good(f"{path.name} exists and is not open elsewhere")
+    if config.tracker.backend == "google":
+        _google_credentials(config, good, bad)
+    else:
+        _files(config, config_path, good, bad)
     if not ok:
         return False
     backend = backend_for(config)
@@ -65,3 +61,26 @@ def check(config_path: Path, console: Console) -> bool:
     flagged = sum(1 for t in snapshot.prospects for r in t.rows if r.text("flag") == "+")
     good(f"{flagged} prospect row(s) flagged + and waiting for the next sync")
     return ok
+
+
+def _files(config: Config, config_path: Path, good: Say, bad: Say) -> None:
+    for path in [config.tracker_path, *config.prospecting_paths]:
+        if not path.exists():
+            bad(f"{path} does not exist: check its path in {config_path}")
+        elif owner_files(path):
+            bad(
+                f"{path.name} is open in Excel or LibreOffice: a sync would stop until it is closed"
+            )
+        else:
+            good(f"{path.name} exists and is not open elsewhere")
+
+
+def _google_credentials(config: Config, good: Say, bad: Say) -> None:
+    from sync.google_auth import load_credentials, who
+
+    try:
+        credentials = load_credentials(config.resolve_optional_credentials(), write=True)
+    except LeadsyncError as error:
+        bad(str(error))
+        return
+    good(f"Google credentials found: the spreadsheets must be shared with {who(credentials)}")

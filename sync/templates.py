@@ -53,7 +53,7 @@ _HEADER_BORDER = Border(bottom=Side(style="medium", color="000000"))
 _HEADER_ALIGNMENT = Alignment(vertical="center")
 
 _DEFAULT_WIDTH = 14.0
-_COLUMN_FORMATS: Mapping[str, str] = {
+COLUMN_FORMATS: Mapping[str, str] = {
     "next_action_date": DATE_FORMAT,
     "renewal_date": DATE_FORMAT,
     "created": DATETIME_FORMAT,
@@ -185,9 +185,9 @@ def _lay_out_tab(ws: Any, kind: TabKind, rows: Sequence[Mapping[str, object]]) -
         cell.alignment = _HEADER_ALIGNMENT
         dimension = ws.column_dimensions[get_column_letter(col)]
         dimension.width = _WIDTHS.get(f.key, _DEFAULT_WIDTH)
-        if f.key in _COLUMN_FORMATS:
+        if f.key in COLUMN_FORMATS:
             # A column style, not 5,000 formatted cells: what a person types later takes it.
-            dimension.number_format = _COLUMN_FORMATS[f.key]
+            dimension.number_format = COLUMN_FORMATS[f.key]
 
     _write_rows(ws, kind, fields, rows)
     ws.freeze_panes = "A2"
