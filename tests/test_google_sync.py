@@ -222,3 +222,34 @@ def test_two_passes_racing_create_each_lead_once(
         racer.join()
     assert not failures
     assert_each_flag_made_one_lead(team, ["Rossi Srl", "Verdi & Figli", "Gialli Srl"])
+
+
+def test_a_sort_of_the_leads_tab_mid_pass_moves_the_right_leads_to_to_do(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    due, later = date(2026, 3, 1), date(2026, 6, 1)
+    leads = [
+        lead_row("L-0001", "Alfa Srl", "Standby", next_action_date=due),
+        lead_row("L-0002", "Beta Srl", "Standby", next_action_date=later),
+        lead_row("L-0003", "Gamma Srl", "Won"),
+        lead_row("L-0004", "Delta Srl", "Standby", next_action_date=due),
+    ]
+    team = google_team(standin, tmp_path, monkeypatch, [], leads)
+    seen: list[int] = []
+
+    def person_sorts(index: int) -> None:
+        seen.append(index)
+        if len(seen) == 3:
+            standin.sort_rows(team.tracker, "Leads", 2, descending=True)  # by Company, Z to A
+
+    standin.before_request(person_sorts)
+    report = run(team.config(), now=MORNING, backend=team.backend())
+    standin.before_request(None)
+    assert report.plan.counts.moved_to_todo == 2
+    status = {lead["company"]: lead["status"] for lead in team.records("Leads")}
+    assert status == {
+        "Alfa Srl": "To-do",
+        "Beta Srl": "Standby",
+        "Gamma Srl": "Won",
+        "Delta Srl": "To-do",
+    }
