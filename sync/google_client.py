@@ -18,6 +18,7 @@ from google.auth.credentials import Credentials
 from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError
+from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from sync.errors import BackendError, RequestRejected, RetryPass
 from sync.retry import Backoff
@@ -85,7 +86,9 @@ class SheetsClient:
         )
         return list(answer.get("valueRanges", []))
 
-    def batch_update(self, spreadsheet: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    def batch_update(
+        self, spreadsheet: str, body: Mapping[str, Any], fields: str | None = None
+    ) -> dict[str, Any]:
         """One atomic batchUpdate. Retried only when Google says it did nothing (429).
 
         After a 5xx or a lost connection the write may have happened: RetryPass makes the
@@ -93,9 +96,7 @@ class SheetsClient:
         """
         for retry in range(self.backoff.attempts):
             try:
-                return dict(
-                    self._call(spreadsheet, lambda: self.http.batch_update(spreadsheet, body))
-                )
+                return self._call(spreadsheet, lambda: self._post_batch(spreadsheet, body, fields))
             except _Transient as error:
                 if error.status != 429 or retry == self.backoff.attempts - 1:
                     self.backoff.wait(retry, error.retry_after)
@@ -104,6 +105,15 @@ class SheetsClient:
         raise AssertionError("unreachable")
 
     # ---- plumbing -------------------------------------------------------------------------
+
+    def _post_batch(
+        self, spreadsheet: str, body: Mapping[str, Any], fields: str | None
+    ) -> dict[str, Any]:
+        # gspread's batch_update takes no query parameters; its request() does, and `fields`
+        # (a partial response) keeps a reply with grid data to the values the engine reads.
+        params: dict[str, Any] | None = {"fields": fields} if fields else None
+        url = SPREADSHEET_BATCH_UPDATE_URL % spreadsheet
+        return dict(self.http.request("post", url, json=body, params=params).json())
 
     def _read(self, spreadsheet: str, call: Callable[[], T]) -> T:
         for retry in range(self.backoff.attempts):

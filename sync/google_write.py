@@ -37,6 +37,11 @@ from sync.snapshot import CellValue, TabRef
 CLAIM_KEY = "leadsync.lead"
 CLAIM_BASE = 1_000_000_000  # metadata IDs are positive 32-bit integers
 SETTLE_ROUNDS = 3
+# What a write's reply keeps of the rows it sends back: their values, not their formats.
+REPLY_FIELDS = (
+    "replies,updatedSpreadsheet.sheets(properties.title,"
+    "data(startRow,rowData.values(effectiveValue,formattedValue)))"
+)
 # Cells only the engine writes: safe to clear on a row a misplaced write hit.
 ENGINE_OWNED = frozenset({"lead", "sync_note", "lead_id", "folder"})
 Cells = list[CellValue]
@@ -282,6 +287,7 @@ class Writer:
             body["responseRanges"] = [
                 row_range(w.tab.tab, w.at, self._tab(w.tab).width) for w in check
             ]
+            return self.client.batch_update(self.state.spreadsheet, body, REPLY_FIELDS)
         return self.client.batch_update(self.state.spreadsheet, body)
 
     @staticmethod

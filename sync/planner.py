@@ -6,7 +6,6 @@ makes dry runs honest and every rule testable in microseconds.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -59,8 +58,12 @@ def _as_cell_date(moment: datetime | None) -> datetime | date | None:
 
 
 def _number(prefix: str, value: str) -> int | None:
-    match = re.fullmatch(rf"{re.escape(prefix)}(\d+)", value)
-    return int(match.group(1)) if match else None
+    """42 for 'L-0042' with prefix 'L-'; None for anything else."""
+    if value.startswith(prefix):
+        digits = value[len(prefix) :]
+        if digits.isdecimal():
+            return int(digits)
+    return None
 
 
 def _sequence(prefix: str, values: Iterable[str]) -> int:
@@ -109,7 +112,8 @@ class _Planner:
         # A number is never handed out twice, not even that of a lead deleted since.
         seen = _sequence(config.rules.lead_id_prefix, lead_ids + prospect_ids)
         self.next_lead = max(seen, issued)
-        self.linked: dict[str, str] = {}  # lead ID -> the prospect row that carries it
+        # lead ID -> the prospect row that carries it (named only if a second row claims it)
+        self.linked: dict[str, tuple[Tab, Row]] = {}
         folder_ids = [r.text("folder") for r in snapshot.clients.rows]
         self.next_folder = _sequence(config.rules.folder_id_prefix, folder_ids)
 
@@ -226,13 +230,14 @@ class _Planner:
                     tab,
                     row,
                     [
-                        f"Lead {lead_cell} is also on {self.linked[lead_cell]} (a copied row?): "
+                        f"Lead {lead_cell} is also on {self._where(*self.linked[lead_cell])} "
+                        "(a copied row?): "
                         "clear this Lead cell and type + to make this row a lead of its own"
                     ],
                     expect,
                 )
                 return
-            self.linked[lead_cell] = self._where(tab, row)
+            self.linked[lead_cell] = (tab, row)
             if lead_cell in self.leads:
                 if flag is Flag.CONVERT:
                     self._set(tab, row, "flag", Flag.DONE.value, expect)

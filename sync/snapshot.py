@@ -6,7 +6,7 @@ A snapshot is immutable and backend-neutral. Cell values are what the spreadshee
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,6 +25,38 @@ class TabRef:
 
     def __str__(self) -> str:
         return f"{self.workbook} › {self.tab}"
+
+
+class CellsView(Mapping[str, CellValue]):
+    """A row's values by field, read straight from the row's list of cells.
+
+    A backend that receives rows as lists (the Sheets API) hands them over without building a
+    dict per row; an empty string reads as an empty cell, as it does everywhere else.
+    """
+
+    __slots__ = ("_cells", "_columns")
+
+    def __init__(self, cells: Sequence[CellValue], columns: Mapping[str, int]) -> None:
+        self._cells = cells  # the row's cells, left to right
+        self._columns = columns  # field key -> 0-based index into cells
+
+    def get(self, key: str, default: CellValue = None) -> CellValue:  # type: ignore[override]
+        index = self._columns.get(key)
+        if index is None or index >= len(self._cells):
+            return default if index is None else None
+        value = self._cells[index]
+        return None if value == "" else value
+
+    def __getitem__(self, key: str) -> CellValue:
+        if key not in self._columns:
+            raise KeyError(key)
+        return self.get(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
 
 
 @dataclass(frozen=True)
