@@ -110,3 +110,18 @@ def test_a_key_of_another_kind_is_refused_with_what_to_use(tmp_path: Path) -> No
     key.write_text(json.dumps({"type": "external_account"}))
     with pytest.raises(BackendError, match='"type": "service_account"'):
         load_credentials(key, write=False)
+
+
+def test_sync_from_the_command_line_and_a_dry_run_that_writes_nothing(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli
+) -> None:
+    team = google_team(standin, tmp_path, monkeypatch, [prospect("Rossi Srl")])
+    standin.clear_log()
+    dry = cli("sync", "--dry-run", "--config", team.config_path)
+    assert dry.exit_code == 0, dry.output
+    assert "Rossi Srl" in dry.output
+    assert api_writes(standin) == 0 and team.records("Leads") == []
+
+    done = cli("sync", "--config", team.config_path)
+    assert done.exit_code == 0, done.output
+    assert [lead["company"] for lead in team.records("Leads")] == ["Rossi Srl"]
