@@ -36,6 +36,10 @@ from sync.snapshot import CellValue, TabRef
 # are atomic) and that pass reads again: the Sheets API's one compare-and-swap.
 CLAIM_KEY = "leadsync.lead"
 CLAIM_BASE = 1_000_000_000  # metadata IDs are positive 32-bit integers
+# A race is between passes seconds apart, so only the latest claims matter; older ones are
+# deleted in batches, keeping a spreadsheet's metadata small whatever the number of leads.
+KEEP_CLAIMS = 1000
+PRUNE_EVERY = 100
 SETTLE_ROUNDS = 3
 # What a write's reply keeps of the rows it sends back: their values, not their formats.
 REPLY_FIELDS = (
@@ -231,7 +235,10 @@ class Writer:
                 }
             )
 
-    def _claims(self, plan: Plan, prefix: str, requests: list[dict[str, Any]]) -> set[int]:
+    def _claims(
+        self, plan: Plan, prefix: str, requests: list[dict[str, Any]]
+    ) -> tuple[set[int], set[int]]:
+        """Claim the lead numbers this write puts in the spreadsheet; (claimed, pruned)."""
         mine = self.state.spreadsheet
         ids = [c.value for c in plan.cells if c.tab.workbook == mine and c.field == "lead"]
         ids += [a.values.get("lead_id") for a in plan.appends if a.tab.workbook == mine]
@@ -251,13 +258,20 @@ class Writer:
                     }
                 }
             )
-        return fresh
+        held = sorted(self.state.claims | fresh)
+        pruned = (
+            set(held[: len(held) - KEEP_CLAIMS]) if len(held) > KEEP_CLAIMS + PRUNE_EVERY else set()
+        )
+        for number in sorted(pruned):
+            lookup = {"developerMetadataLookup": {"metadataId": CLAIM_BASE + number}}
+            requests.append({"deleteDeveloperMetadata": {"dataFilter": lookup}})
+        return fresh, pruned
 
     # ---- the write ------------------------------------------------------------------------
 
     def write(self, plan: Plan, prefix: str) -> None:
         requests: list[dict[str, Any]] = []
-        claimed = self._claims(plan, prefix, requests)
+        claimed, pruned = self._claims(plan, prefix, requests)
         self._columns(plan, requests)
         groups = self._groups(plan)
         swaps: dict[_RowWrite, int] = {}
@@ -269,7 +283,8 @@ class Writer:
         try:
             reply = self._send(requests, groups)
         except RequestRejected:
-            if claimed & self._claimed_now():
+            now = self._claimed_now()
+            if claimed & now or pruned - now:
                 raise RetryPass("another pass handed out the same lead numbers first") from None
             raise
         self.state.claims |= claimed

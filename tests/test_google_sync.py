@@ -16,6 +16,7 @@ from factories import MORNING, lead_row, prospect
 from google_team import GoogleTeam, google_team
 from sheets_standin import StandIn
 
+from sync import google_write
 from sync.engine import run
 from sync.errors import LeadsyncError, RetryPass
 from sync.planner import plan as make_plan
@@ -253,3 +254,21 @@ def test_a_sort_of_the_leads_tab_mid_pass_moves_the_right_leads_to_to_do(
         "Gamma Srl": "Won",
         "Delta Srl": "To-do",
     }
+
+
+def test_old_lead_number_claims_are_pruned_and_numbers_still_never_repeat(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(google_write, "KEEP_CLAIMS", 5)
+    monkeypatch.setattr(google_write, "PRUNE_EVERY", 2)
+    companies = [f"Cliente {n} Srl" for n in range(1, 9)]
+    team = google_team(standin, tmp_path, monkeypatch, [prospect(c) for c in companies])
+    run(team.config(), now=MORNING, backend=team.backend())
+    claims = google_write.claims_in(standin.developer_metadata(team.tracker))
+    assert claims == {4, 5, 6, 7, 8}
+
+    standin.set_cell(team.tracker, "Prospects", "A10", "+")
+    standin.set_cell(team.tracker, "Prospects", "B10", "Nuovo Srl")
+    run(team.config(), now=MORNING, backend=team.backend())
+    newest = next(r for r in team.records("Prospects") if r["company"] == "Nuovo Srl")
+    assert newest["lead"] == "L-0009"
