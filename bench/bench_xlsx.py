@@ -21,287 +21,43 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Sequence
 from pathlib import Path
-from random import Random
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
+
+from team_data import DEFAULT_OWNER, NOW, PROSPECTS_FILE, TIME_ZONE, generate
 
 if TYPE_CHECKING:
     from sync.headers import TabKind
     from sync.plan import Counts
 
-SEED = 20250303
-# A pass's decisions depend on "now"; fixing it keeps the work identical from run to run.
-NOW = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
-TODAY = NOW.date()
-TIME_ZONE = "Europe/Rome"
 TARGET_WALL_RATIO = 1.5
 
-PROSPECTS_FILE = "prospects.xlsx"
 TRACKER_FILE = "leads.xlsx"
 MANIFEST_FILE = "manifest.json"
-
-LINKED_SHARE = 0.4  # leads that came from the prospecting file and are ticked ✓ there
-STRUCK_SHARE = 0.02  # prospect rows already struck off with x
-RENEWAL_SHARE = 0.05  # leads that are renewals of an earlier won lead
-SHARED_COMPANY_SHARE = 0.25  # flagged prospects whose company already has leads
-
-FIRST_NAMES = (
-    "Giulia", "Marco", "Sara", "Luca", "Elena", "Paolo", "Chiara", "Andrea", "Francesca",
-    "Matteo", "Anna", "Davide", "Laura", "Simone", "Martina", "James", "Emma", "Oliver",
-    "Sophie", "Lukas", "Hannah", "Pierre", "Camille", "Javier", "Lucia", "Noah", "Mia",
-)  # fmt: skip
-LAST_NAMES = (
-    "Rossi", "Bianchi", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo",
-    "Conti", "De Luca", "Mancini", "Costa", "Giordano", "Rizzo", "Lombardi", "Moretti",
-    "Smith", "Jones", "Taylor", "Müller", "Schmidt", "Dubois", "Martin", "García", "López",
-)  # fmt: skip
-COMPANY_FIRST = (
-    "Alpine", "Adriatica", "Nord", "Delta", "Orion", "Vega", "Atlas", "Sole", "Monte", "Lago",
-    "Ponte", "Rapid", "Prime", "Blue", "Green", "Silver", "Nova", "Tecno", "Euro", "Medi",
-    "Castello", "Fonte", "Aurora", "Borgo", "Stella", "Quadra", "Vento", "Marina", "Terra",
-    "Galileo",
-)  # fmt: skip
-COMPANY_SECOND = (
-    "Impianti", "Logistics", "Costruzioni", "Software", "Ceramiche", "Foods", "Meccanica",
-    "Consulting", "Trasporti", "Elettronica", "Packaging", "Arredi", "Tessile", "Energia",
-    "Plastics", "Vetro", "Servizi", "Motors", "Farma", "Design", "Metalli", "Ottica", "Legno",
-    "Chimica", "Media", "Robotics", "Agritech", "Solutions", "Systems", "Retail",
-)  # fmt: skip
-COMPANY_PLACE = (
-    "Milano", "Torino", "Bologna", "Verona", "Padova", "Brescia", "Bergamo", "Firenze",
-    "Genova", "Roma", "Napoli", "Bari", "Parma", "Modena", "Trento", "Udine", "Lyon", "Munich",
-    "Zurich", "Vienna", "Madrid", "Leeds", "Bristol", "Porto", "Lugano", "Nice", "Graz",
-    "Ancona", "Pisa", "Lecce",
-)  # fmt: skip
-LEGAL_SUFFIXES = ("S.r.l.", "S.p.A.", "Srl", "Ltd", "GmbH", "SAS", "Inc.", "")
-FREE_MAIL = ("gmail.com", "libero.it", "outlook.com", "yahoo.it")
-OWNERS = ("Giulia Conti", "Marco Bianchi", "Sara Romano", "Luca Ferri", "Elena Galli")
-NEXT_ACTIONS = (
-    "Call back", "Send quote", "Book a demo", "Follow-up email", "Visit on site",
-    "Send brochure", "Ask for budget", "Introduce to partner",
-)  # fmt: skip
-NOTES = (
-    "Met at the trade fair", "Asked for the price list", "Wants a call after the holidays",
-    "Has a contract with a competitor until June", "Referred by an existing client",
-    "Interested in the premium plan", "Needs approval from the board", "Downloaded the white paper",
-    "Prefers e-mail to phone", "Second contact: purchasing office",
-)  # fmt: skip
-LEAD_SOURCES = ("Website", "Referral", "Trade fair", "LinkedIn")
-STATUS_WEIGHTS = {"To-do": 30, "Standby": 35, "Won": 20, "Lost": 15}
 
 
 # ---- data generation (runs in its own child so the parent stays small; see _peak_kib) -------
 
 
-class _Faker:
-    def __init__(self, rng: Random) -> None:
-        self.rng = rng
-
-    def company(self) -> str:
-        r = self.rng
-        base = f"{r.choice(COMPANY_FIRST)} {r.choice(COMPANY_SECOND)} {r.choice(COMPANY_PLACE)}"
-        return f"{base} {r.choice(LEGAL_SUFFIXES)}".strip()
-
-    def person(self) -> str:
-        return f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
-
-    def email(self, person: str, company: str) -> str:
-        # Mailboxes are ASCII even when the name is not: Müller writes from mueller or muller.
-        ascii_name = unicodedata.normalize("NFKD", person).encode("ascii", "ignore").decode()
-        local = ".".join(ascii_name.lower().split())
-        if self.rng.random() < 0.15:
-            return f"{local}{self.rng.randint(1, 99)}@{self.rng.choice(FREE_MAIL)}"
-        words = company.split()
-        if words[-1] in LEGAL_SUFFIXES:
-            words = words[:-1]
-        domain = "-".join(words).lower()
-        return f"{local}@{domain}.{self.rng.choice(('it', 'com', 'eu', 'de'))}"
-
-    def phone(self) -> str:
-        r = self.rng
-        return f"+39 0{r.randint(2, 99)} {r.randint(100, 999)} {r.randint(1000, 9999)}"
-
-    def amount(self) -> float | None:
-        if self.rng.random() < 0.15:
-            return None
-        return round(self.rng.uniform(500, 60_000), 2)
-
-    def days_from_today(self, low: int, high: int) -> date:
-        return TODAY + timedelta(days=self.rng.randint(low, high))
-
-    def moment_in_past(self, days: int) -> datetime:
-        day = TODAY - timedelta(days=self.rng.randint(1, days))
-        return datetime(day.year, day.month, day.day, self.rng.randint(8, 18), 0)
-
-
-def _generate_leads(
-    fake: _Faker, count: int
-) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """The tracker's leads and, for those that came from the prospecting file, their ✓ rows."""
-    rng = fake.rng
-    # Fewer companies than leads, so some clients have several leads and hence a folder.
-    companies = [fake.company() for _ in range(max(1, int(count * 0.7)))]
-    leads: list[dict[str, object]] = []
-    linked: list[dict[str, object]] = []
-    unrenewed: list[dict[str, object]] = []
-    for number in range(1, count + 1):
-        lead_id = f"L-{number:04d}"
-        if unrenewed and rng.random() < RENEWAL_SHARE:
-            leads.append(_renewal_lead(fake, lead_id, unrenewed.pop(rng.randrange(len(unrenewed)))))
-            continue
-        company = rng.choice(companies)
-        person = fake.person()
-        status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
-        lead: dict[str, object] = {
-            "lead_id": lead_id,
-            "created": fake.moment_in_past(720),
-            "company": company,
-            "contact": person,
-            "email": fake.email(person, company),
-            "phone": fake.phone(),
-            "notes": rng.choice(NOTES),
-            "owner": rng.choice(OWNERS),
-            "amount": fake.amount(),
-            "status": status,
-        }
-        if status == "Standby":
-            # One Standby lead in five is due, so the pass has To-do moves to make.
-            due = rng.random() < 0.2
-            lead["next_action_date"] = (
-                fake.days_from_today(-30, -1) if due else fake.days_from_today(1, 90)
-            )
-            lead["next_action"] = rng.choice(NEXT_ACTIONS)
-        elif status == "To-do":
-            lead["next_action_date"] = fake.days_from_today(-10, 20)
-            lead["next_action"] = rng.choice(NEXT_ACTIONS)
-        elif status == "Won" and rng.random() < 0.4:
-            lead["renewal_date"] = fake.days_from_today(10, 365)
-            unrenewed.append(lead)
-        if rng.random() < LINKED_SHARE:
-            lead["source"] = PROSPECTS_FILE
-            linked.append(_linked_prospect(fake, lead))
-        else:
-            lead["source"] = rng.choice(LEAD_SOURCES)
-        leads.append(lead)
-    return leads, linked
-
-
-def _renewal_lead(fake: _Faker, lead_id: str, won: dict[str, object]) -> dict[str, object]:
-    renewal = won["renewal_date"]
-    assert isinstance(renewal, date)
-    wake = renewal - timedelta(days=30)
-    carried = ("company", "contact", "email", "phone", "notes", "owner", "amount")
-    return {
-        **{key: won[key] for key in carried},
-        "lead_id": lead_id,
-        "created": fake.moment_in_past(60),
-        "next_action": f"Renewal of {won['lead_id']} on {renewal:%Y-%m-%d}",
-        "next_action_date": wake,
-        "status": "Standby" if wake > TODAY else "To-do",
-        "renewal_of": won["lead_id"],
-        "source": "Renewal",
-    }
-
-
-def _linked_prospect(fake: _Faker, lead: dict[str, object]) -> dict[str, object]:
-    carried = ("company", "contact", "email", "phone", "notes", "amount")
-    return {
-        **{key: lead[key] for key in carried},
-        "flag": "✓",
-        "assign_to": lead["owner"],
-        "next_action": fake.rng.choice(NEXT_ACTIONS),
-        "next_action_date": fake.days_from_today(-200, -1),
-        "lead": lead["lead_id"],
-    }
-
-
-def _prospect(fake: _Faker, company: str, flag: str | None) -> dict[str, object]:
-    rng = fake.rng
-    person = fake.person()
-    row: dict[str, object] = {
-        "flag": flag,
-        "company": company,
-        "contact": person,
-        "email": fake.email(person, company),
-        "phone": fake.phone(),
-        "notes": rng.choice(NOTES),
-        "assign_to": rng.choice(OWNERS) if rng.random() < 0.6 else None,
-        "amount": fake.amount(),
-        "next_action": rng.choice(NEXT_ACTIONS),
-        "next_action_date": fake.days_from_today(-15, 60) if rng.random() < 0.7 else None,
-    }
-    if flag == "x":
-        row["sync_note"] = "Struck off"  # struck by an earlier pass, so not struck again
-    return row
-
-
-def _folders(
-    leads: list[dict[str, object]], client_key: Callable[[str, str], str]
-) -> list[dict[str, object]]:
-    """Client folders as a previous pass left them, so the tracker looks lived in."""
-    groups: dict[str, list[dict[str, object]]] = {}
-    for lead in leads:
-        key = client_key(str(lead["company"]), str(lead["email"]))
-        if key:
-            groups.setdefault(key, []).append(lead)
-    folders: list[dict[str, object]] = []
-    for key, members in groups.items():
-        if len(members) < 2:
-            continue
-        folder_id = f"F-{len(folders) + 1:03d}"
-        for lead in members:
-            lead["folder"] = folder_id
-        folders.append(
-            {
-                "folder": folder_id,
-                "client": members[0]["company"],
-                "client_key": key,
-                "leads": ", ".join(str(m["lead_id"]) for m in members),
-                "lead_count": len(members),
-                "open_leads": sum(1 for m in members if m["status"] in ("To-do", "Standby")),
-                "created": max(cast(datetime, m["created"]) for m in members),
-            }
-        )
-    return folders
-
-
 def _generate(workdir: Path, prospects: int, flags: int, leads: int) -> dict[str, Any]:
     import openpyxl
 
-    from sync.clientkey import client_key
     from sync.headers import TabKind
     from sync.templates import CLIENTS_TAB, build_prospecting_workbook, build_tracker_workbook
 
-    fake = _Faker(Random(SEED))
+    team = generate(prospects, flags, leads)
     prospect_path, tracker_path = workdir / PROSPECTS_FILE, workdir / TRACKER_FILE
-    lead_rows, linked = _generate_leads(fake, leads)
-    linked = linked[: prospects - flags]
-    folders = _folders(lead_rows, client_key)
-
-    lead_companies = [str(lead["company"]) for lead in lead_rows] or [fake.company()]
-    rows = list(linked)
-    for _ in range(flags):
-        shared = fake.rng.random() < SHARED_COMPANY_SHARE
-        rows.append(
-            _prospect(fake, fake.rng.choice(lead_companies) if shared else fake.company(), "+")
-        )
-    while len(rows) < prospects:
-        flag = "x" if fake.rng.random() < STRUCK_SHARE else None
-        rows.append(_prospect(fake, fake.company(), flag))
-    fake.rng.shuffle(rows)
 
     started = time.perf_counter()
-    build_prospecting_workbook(prospect_path, rows)
+    build_prospecting_workbook(prospect_path, team.prospects)
     prospecting_seconds = time.perf_counter() - started
-    build_tracker_workbook(tracker_path, lead_rows)
+    build_tracker_workbook(tracker_path, team.leads)
     # The template builder leaves Clients empty; reopening to fill it costs generation time only.
     book = openpyxl.load_workbook(tracker_path)
     clients = book[CLIENTS_TAB]
     columns = _columns(clients, TabKind.CLIENTS)
-    for offset, folder in enumerate(folders, start=2):
+    for offset, folder in enumerate(team.folders, start=2):
         for key, value in folder.items():
             clients.cell(offset, columns[key], value)
     book.save(tracker_path)
@@ -309,8 +65,8 @@ def _generate(workdir: Path, prospects: int, flags: int, leads: int) -> dict[str
         "prospects": prospects,
         "flags": flags,
         "leads": leads,
-        "linked_prospects": len(linked),
-        "folders": len(folders),
+        "linked_prospects": team.linked_prospects,
+        "folders": len(team.folders),
         "prospecting_build_s": round(prospecting_seconds, 2),
     }
 
@@ -368,7 +124,7 @@ def _engine(workdir: Path, rundir: Path) -> dict[str, Any]:
     config = parse_config(
         {
             "time_zone": TIME_ZONE,
-            "default_owner": OWNERS[0],
+            "default_owner": DEFAULT_OWNER,
             "tracker": {"path": TRACKER_FILE},
             "prospecting": [{"path": PROSPECTS_FILE}],
         },

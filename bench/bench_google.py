@@ -1,0 +1,484 @@
+"""What one leadsync pass on Google Sheets costs, through the local Sheets API stand-in.
+
+    .venv/bin/python bench/bench_google.py [--prospects 50000] [--flags 500] [--leads 5000]
+                                           [--repeat 1]
+
+Puts the seeded team of bench_xlsx (team_data.py) into one spreadsheet with three tabs on the
+stand-in, which answers real HTTP on loopback from threads of this process. Then a busy pass
+(it creates --flags leads) and an idle pass right after (nothing left to do). For each pass:
+requests, bytes, wall time, and the engine's CPU time next to the CPU time json.loads needs
+for exactly the responses that pass received. Then, on a fresh copy, a naive gspread loop that
+makes the same leads one call per change, for comparison. The last line printed is one JSON
+object with every figure. Exit status 1 means a pass or the loop did not do the work described
+(see _verify_busy, _verify_naive), so its figures would not describe it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+# The stand-in and the helpers that point the engine at it live with the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+import gspread
+import requests
+from google.auth.credentials import Credentials
+from google.auth.transport.requests import Request
+from google_team import ROBOT, GoogleTeam, grid, service_account_key
+from gspread.utils import ValueInputOption
+from sheets_standin import StandIn
+from sheets_standin.session import RedirectSession
+from team_data import DEFAULT_OWNER, NOW, TIME_ZONE, TeamData, generate
+
+from sync.config import CONFIG_FILE, Config, load_config
+from sync.engine import run
+from sync.google_auth import load_credentials, who
+from sync.google_backend import GoogleBackend
+from sync.google_client import ENDPOINT_ENV, SheetsClient
+from sync.headers import TabKind
+
+TARGET_CPU_RATIO = 1.5
+RAW = ValueInputOption.raw  # the naive loop appends text as text, like the engine
+# The stand-in's default quota is Google's 60 a minute; the bench measures cost, not waiting.
+QUOTA_PER_MINUTE = 10**9
+LOCALE = "it_IT"  # the team works in Rome, like TIME_ZONE
+SPARE_ROWS = 1000  # empty rows under the data, as a sheet people work in has
+
+
+@dataclass
+class Traffic:
+    requests: int  # Sheets and Drive API calls; token requests are not counted
+    bytes_sent: int  # request bodies, as the stand-in logged them
+    bytes_received: int  # response bodies, as the stand-in logged them
+    wall_s: float
+
+
+@dataclass
+class PassFigures(Traffic):
+    engine_cpu_s: float  # thread CPU of the thread that ran the pass
+    decode_cpu_s: float  # thread CPU of json.loads over the same response bodies
+    cpu_ratio: float
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: int = 0
+
+
+@dataclass
+class RunFigures:
+    busy: PassFigures
+    idle: PassFigures
+    naive: Traffic
+    failures: list[str]
+
+
+# ---- the team on the stand-in --------------------------------------------------------------
+
+
+def _tabs(team: TeamData) -> dict[str, list[list[object]]]:
+    return {
+        "Prospects": grid(TabKind.PROSPECTS, team.prospects),
+        "Leads": grid(TabKind.LEADS, team.leads),
+        "Clients": grid(TabKind.CLIENTS, team.folders),
+    }
+
+
+def _spreadsheet(standin: StandIn, tabs: dict[str, list[list[object]]]) -> str:
+    rows = max(len(lines) for lines in tabs.values()) + SPARE_ROWS
+    return standin.create_spreadsheet(
+        "Sales", tabs, time_zone=TIME_ZONE, locale=LOCALE, shared_with=[ROBOT], rows=rows
+    )
+
+
+def _write_config(folder: Path, spreadsheet: str) -> Path:
+    # json.dumps quotes strings the way TOML's basic strings want them.
+    text = f"""\
+time_zone = {json.dumps(TIME_ZONE)}
+default_owner = {json.dumps(DEFAULT_OWNER)}
+
+[tracker]
+backend = "google"
+spreadsheet = {json.dumps(spreadsheet)}
+
+[[prospecting]]
+spreadsheet = {json.dumps(spreadsheet)}
+tabs = ["Prospects"]
+
+[google]
+credentials = "service-account.json"
+"""
+    path = folder / CONFIG_FILE
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _signed_in(config: Config) -> Credentials:
+    credentials = load_credentials(config.resolve_optional_credentials(), write=True)
+    # Signed in before any clock starts: the token request and its RSA signature are the same
+    # for any size of spreadsheet, and the figures are about what a pass costs on top of it.
+    credentials.refresh(Request())  # type: ignore[no-untyped-call]
+    return credentials
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep the garbage collector off the stand-in's spreadsheet and the generated team.
+
+    They live in this process only because the stand-in does; a real pass runs in a process
+    that holds neither, so its collections would not walk them, and nor should these.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+# ---- measuring -------------------------------------------------------------------------------
+
+
+class _Bodies:
+    """A requests response hook keeping every body the session receives, as it came."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    def __call__(self, response: requests.Response, *args: object, **kwargs: object) -> None:
+        self.bodies.append(response.content)
+
+
+def _traffic(standin: StandIn, responses: int, wall: float) -> Traffic:
+    # The server logs a call after sending its answer, so the last entry can trail the client.
+    deadline = time.monotonic() + 5
+    while len(standin.log) < responses and time.monotonic() < deadline:
+        time.sleep(0.001)
+    calls = list(standin.log)
+    return Traffic(
+        requests=len(calls),
+        bytes_sent=sum(c.request_bytes for c in calls),
+        bytes_received=sum(c.response_bytes for c in calls),
+        wall_s=wall,
+    )
+
+
+def _decode_cpu(bodies: Sequence[bytes]) -> float:
+    started = time.thread_time()
+    for body in bodies:
+        json.loads(body)
+    return time.thread_time() - started
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("inf")
+
+
+def _measure_pass(
+    standin: StandIn, config: Config, client: SheetsClient, captured: _Bodies
+) -> PassFigures:
+    standin.clear_log()
+    captured.bodies.clear()
+    wall_started, cpu_started = time.perf_counter(), time.thread_time()
+    report = run(config, now=NOW, backend=GoogleBackend(config, client=client))
+    cpu = time.thread_time() - cpu_started
+    wall = time.perf_counter() - wall_started
+    decode = _decode_cpu(captured.bodies)
+    traffic = _traffic(standin, len(captured.bodies), wall)
+    return PassFigures(
+        **asdict(traffic),
+        engine_cpu_s=cpu,
+        decode_cpu_s=decode,
+        cpu_ratio=_ratio(cpu, decode),
+        counts=dict(vars(report.plan.counts)),
+        problems=len(report.plan.problems),
+    )
+
+
+def _engine_passes(
+    team: TeamData, tabs: dict[str, list[list[object]]], folder: Path
+) -> tuple[PassFigures, PassFigures, list[str]]:
+    with StandIn(quota_per_minute=QUOTA_PER_MINUTE) as standin:
+        key = service_account_key(standin, folder)
+        os.environ[ENDPOINT_ENV] = standin.url
+        spreadsheet = _spreadsheet(standin, tabs)
+        config = load_config(_write_config(folder, spreadsheet))
+        credentials = _signed_in(config)
+        client = SheetsClient(credentials, who(credentials))
+        captured = _Bodies()
+        client.http.session.hooks["response"].append(captured)
+        with _frozen_heap():
+            busy = _measure_pass(standin, config, client, captured)
+            on_sheet = GoogleTeam(standin, folder, spreadsheet, spreadsheet, key)
+            failures = _verify_busy(team, busy, on_sheet)
+            idle = _measure_pass(standin, config, client, captured)
+        if any(idle.counts.values()):
+            failures.append(f"the idle pass changed something: {idle.counts}")
+        return busy, idle, failures
+
+
+# ---- the naive loop ----------------------------------------------------------------------------
+
+
+def _naive_lead(header: list[str], prospect: dict[str, str], lead_id: str) -> list[str]:
+    """The lead a hand-written script would append: same-named cells, plus the obvious ones."""
+    lead = {name: prospect.get(name, "") for name in header}
+    lead.update(
+        {
+            "Lead ID": lead_id,
+            "Created": NOW.strftime("%Y-%m-%d %H:%M"),
+            "Owner": prospect.get("Assign to") or DEFAULT_OWNER,
+            "Status": "To-do",
+            "Source": "Prospects",
+        }
+    )
+    return [lead[name] for name in header]
+
+
+def _naive_loop(client: gspread.Client, spreadsheet: str) -> int:
+    """One gspread call per change, as a first script against the Sheets API would be."""
+    book = client.open_by_key(spreadsheet)
+    prospects, leads = book.worksheet("Prospects"), book.worksheet("Leads")
+    rows = prospects.get_all_values()
+    header = rows[0]
+    flag, lead = header.index("Flag") + 1, header.index("Lead") + 1
+    lead_header = leads.row_values(1)
+    ids = [str(v) for v in leads.col_values(lead_header.index("Lead ID") + 1)[1:] if v]
+    number = max((int(i[2:]) for i in ids if i.startswith("L-")), default=0)
+    made = 0
+    for row_number, row in enumerate(rows[1:], start=2):
+        if row[flag - 1] != "+" or row[lead - 1]:
+            continue
+        number += 1
+        lead_id = f"L-{number:04d}"
+        prospect = dict(zip(header, row, strict=False))
+        leads.append_row(_naive_lead(lead_header, prospect, lead_id), value_input_option=RAW)
+        prospects.update_cell(row_number, flag, "✓")
+        prospects.update_cell(row_number, lead, lead_id)
+        made += 1
+    return made
+
+
+def _naive_figures(
+    team: TeamData, tabs: dict[str, list[list[object]]], folder: Path
+) -> tuple[Traffic, list[str]]:
+    with StandIn(quota_per_minute=QUOTA_PER_MINUTE) as standin:
+        key = service_account_key(standin, folder)
+        spreadsheet = _spreadsheet(standin, tabs)
+        config = load_config(_write_config(folder, spreadsheet))
+        session = RedirectSession(standin.url, token=_signed_in(config).token)
+        captured = _Bodies()  # only counted, so the log can be waited for
+        session.hooks["response"].append(captured)
+        client = gspread.Client(auth=None, session=session)  # type: ignore[arg-type]
+        with _frozen_heap():
+            standin.clear_log()
+            started = time.perf_counter()
+            made = _naive_loop(client, spreadsheet)
+            traffic = _traffic(standin, len(captured.bodies), time.perf_counter() - started)
+            on_sheet = GoogleTeam(standin, folder, spreadsheet, spreadsheet, key)
+            failures = _verify_naive(team, made, on_sheet)
+        return traffic, failures
+
+
+# ---- checks ------------------------------------------------------------------------------------
+
+
+def _verify_busy(team: TeamData, busy: PassFigures, on_sheet: GoogleTeam) -> list[str]:
+    """What the spreadsheet shows, so a pass that planned but did not write is not counted."""
+    flags = sum(1 for row in team.prospects if row.get("flag") == "+")
+    failures = []
+    created, renewals = busy.counts["leads_created"], busy.counts["renewals_created"]
+    if created != flags:
+        failures.append(f"the busy pass created {created} leads, expected {flags}")
+    ids = [r for r in on_sheet.records("Leads") if r.get("lead_id")]
+    if len(ids) != len(team.leads) + flags + renewals:
+        failures.append(
+            f"Leads tab has {len(ids)} lead IDs, expected {len(team.leads)} + {flags} new "
+            f"+ {renewals} renewals"
+        )
+    marks = [r.get("flag") for r in on_sheet.records("Prospects")]
+    if marks.count("+"):
+        failures.append(f"{marks.count('+')} prospect rows still carry + after the busy pass")
+    if marks.count("✓") != team.linked_prospects + flags:
+        failures.append(
+            f"{marks.count('✓')} prospect rows carry ✓, expected {team.linked_prospects + flags}"
+        )
+    return failures
+
+
+def _verify_naive(team: TeamData, made: int, on_sheet: GoogleTeam) -> list[str]:
+    flags = sum(1 for row in team.prospects if row.get("flag") == "+")
+    leads = len(on_sheet.records("Leads"))
+    if made == flags and leads == len(team.leads) + flags:
+        return []
+    return [f"the naive loop made {made} leads and left {leads} rows in Leads; expected {flags}"]
+
+
+# ---- report ------------------------------------------------------------------------------------
+
+
+def _median_count(values: Iterable[int]) -> int:
+    # Counts are the same in every run unless something went wrong; keep them whole numbers.
+    return round(statistics.median(values))
+
+
+def _median_traffic(runs: Sequence[Traffic]) -> dict[str, Any]:
+    return {
+        "requests": _median_count(r.requests for r in runs),
+        "bytes_sent": _median_count(r.bytes_sent for r in runs),
+        "bytes_received": _median_count(r.bytes_received for r in runs),
+        "wall_s": round(statistics.median(r.wall_s for r in runs), 3),
+    }
+
+
+def _median_pass(runs: Sequence[PassFigures]) -> dict[str, Any]:
+    engine = statistics.median(r.engine_cpu_s for r in runs)
+    decode = statistics.median(r.decode_cpu_s for r in runs)
+    return {
+        **_median_traffic(runs),
+        "engine_cpu_s": round(engine, 4),
+        "decode_cpu_s": round(decode, 4),
+        # Median of the per-run ratios: each ratio pairs a pass with its own responses.
+        "cpu_ratio": round(statistics.median(r.cpu_ratio for r in runs), 3),
+        "cpu_target_met": statistics.median(r.cpu_ratio for r in runs) <= TARGET_CPU_RATIO,
+        "counts": runs[0].counts,
+        "problems": runs[0].problems,
+    }
+
+
+def _machine() -> dict[str, Any]:
+    model = platform.processor()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():  # Linux leaves platform.processor() empty or as the architecture
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "system": f"{platform.system()} {platform.release()}",
+        "arch": platform.machine(),
+        "cpu": model,
+        "cpus": os.cpu_count(),
+    }
+
+
+def _report(args: argparse.Namespace, runs: Sequence[RunFigures]) -> dict[str, Any]:
+    busy = _median_pass([r.busy for r in runs])
+    idle = _median_pass([r.idle for r in runs])
+    naive = _median_traffic([r.naive for r in runs])
+    failures = sorted({f for r in runs for f in r.failures})
+    engine_bytes = busy["bytes_sent"] + busy["bytes_received"]
+    return {
+        "prospects": args.prospects,
+        "flags": args.flags,
+        "leads": args.leads,
+        "repeat": args.repeat,
+        "busy": busy,
+        "idle": idle,
+        "naive": naive,
+        # The naive loop against the busy pass: it only makes the leads, the pass also moves
+        # due leads, files folders and makes renewals, so these ratios flatter the loop.
+        "naive_vs_busy": {
+            "requests_ratio": round(_ratio(naive["requests"], busy["requests"]), 1),
+            "bytes_ratio": round(
+                _ratio(naive["bytes_sent"] + naive["bytes_received"], engine_bytes), 2
+            ),
+            "wall_ratio": round(_ratio(naive["wall_s"], busy["wall_s"]), 2),
+        },
+        "target_cpu_ratio": TARGET_CPU_RATIO,
+        "cpu_target_met": busy["cpu_target_met"] and idle["cpu_target_met"],
+        "verified": not failures,
+        "verify_failures": failures,
+        "python": platform.python_version(),
+        "gspread": gspread.__version__,
+        "machine": _machine(),
+    }
+
+
+def _print_row(label: str, cells: Sequence[str]) -> None:
+    print(f"{label:24}" + "".join(f"{cell:>14}" for cell in cells))
+
+
+def _print_table(f: dict[str, Any]) -> None:
+    busy, idle, naive = f["busy"], f["idle"], f["naive"]
+    print()
+    print(
+        f"leadsync Google Sheets benchmark (local stand-in): {f['prospects']:,} prospects "
+        f"({f['flags']:,} flagged +), {f['leads']:,} leads; median of {f['repeat']} run(s); "
+        f"Python {f['python']}, gspread {f['gspread']}"
+    )
+    print(f"{'':24}{'busy pass':>14}{'idle pass':>14}{'naive loop':>14}")
+    every = (busy, idle, naive)
+    _print_row("requests", [f"{p['requests']:,}" for p in every])
+    _print_row("bytes sent", [f"{p['bytes_sent']:,}" for p in every])
+    _print_row("bytes received", [f"{p['bytes_received']:,}" for p in every])
+    _print_row("wall time (s)", [f"{p['wall_s']:.3f}" for p in every])
+    _print_row("engine CPU (s)", [f"{p['engine_cpu_s']:.3f}" for p in (busy, idle)])
+    _print_row("json decode CPU (s)", [f"{p['decode_cpu_s']:.3f}" for p in (busy, idle)])
+    _print_row("CPU ratio", [f"{p['cpu_ratio']:.2f}x" for p in (busy, idle)])
+    met = "met" if f["cpu_target_met"] else "NOT met"
+    print(f"CPU target engine/decode <= {f['target_cpu_ratio']} on both passes: {met}")
+    counts = ", ".join(f"{k} {v}" for k, v in busy["counts"].items())
+    print(f"busy pass: {counts}; problems {busy['problems']}")
+    if f["verified"]:
+        print(f"verified: {f['flags']:,} leads in the spreadsheet, idle pass changed nothing")
+    else:
+        print("VERIFICATION FAILED: " + "; ".join(f["verify_failures"]))
+
+
+# ---- main --------------------------------------------------------------------------------------
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--prospects", type=int, default=50_000, help="prospect rows (50000)")
+    parser.add_argument("--flags", type=int, default=500, help="prospect rows flagged + (500)")
+    parser.add_argument("--leads", type=int, default=5_000, help="leads in the tracker (5000)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of everything; medians")
+    args = parser.parse_args(argv)
+    if not 0 < args.flags <= args.prospects or args.leads < 0 or args.repeat < 1:
+        parser.error("need 0 < --flags <= --prospects, --leads >= 0 and --repeat >= 1")
+    return args
+
+
+def _run_once(team: TeamData, tabs: dict[str, list[list[object]]]) -> RunFigures:
+    with tempfile.TemporaryDirectory(prefix="leadsync-bench-google-") as folder:
+        busy, idle, failures = _engine_passes(team, tabs, Path(folder))
+        naive, naive_failures = _naive_figures(team, tabs, Path(folder))
+    return RunFigures(busy, idle, naive, failures + naive_failures)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(argv)
+    print("generating the team ...", flush=True)
+    team = generate(args.prospects, args.flags, args.leads)
+    tabs = _tabs(team)
+    runs: list[RunFigures] = []
+    for index in range(1, args.repeat + 1):
+        runs.append(_run_once(team, tabs))
+        last = runs[-1]
+        print(
+            f"run {index}: busy {last.busy.requests} requests {last.busy.wall_s:.2f} s "
+            f"(CPU ratio {last.busy.cpu_ratio:.2f}), idle {last.idle.requests} requests "
+            f"{last.idle.wall_s:.2f} s (CPU ratio {last.idle.cpu_ratio:.2f}), "
+            f"naive {last.naive.requests} requests {last.naive.wall_s:.2f} s",
+            flush=True,
+        )
+    figures = _report(args, runs)
+    _print_table(figures)
+    print(json.dumps(figures))
+    return 0 if figures["verified"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
