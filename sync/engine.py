@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sync.collector import collector_paused
 from sync.config import Config
 from sync.errors import BackendError, RetryPass
 from sync.plan import Plan
@@ -58,7 +59,7 @@ def run(
     say = progress or (lambda _stage: None)
     backend = backend or backend_for(config)
     moment = now or datetime.now(UTC)
-    with backend.session(write=not dry_run):
+    with collector_paused(), backend.session(write=not dry_run):
         for attempt in range(PASS_ATTEMPTS):
             say("reading")
             snapshot = backend.read()

@@ -98,6 +98,12 @@ class XlsxBackend:
                 f"{LOCK_TIMEOUT_SECONDS} s; try again when it has finished"
             ) from None
         finally:
+            for book in self._books.values():
+                # keep_vba holds the original package open; close it now rather than leave
+                # it to the garbage collector, which a pass keeps paused (sync/collector.py).
+                archive = getattr(book.workbook, "vba_archive", None)
+                if archive is not None:
+                    archive.close()
             self._books.clear()
             self._tabs.clear()
 
