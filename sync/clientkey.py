@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 LEGAL_SUFFIXES = frozenset(
     {
@@ -39,6 +40,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+@lru_cache(maxsize=65536)  # the same companies come back on every lead of theirs and every pass
 def company_key(company: str) -> str:
     """Lower case, accents, punctuation, spacing and trailing legal suffixes removed."""
     folded = _fold(company).replace("&", " and ")

@@ -102,7 +102,9 @@ class _Planner:
         self._folder_appends: list[AppendRow] = []
         self.noted: set[tuple[TabRef, int]] = set()  # rows this pass writes a note into
         lead_ids = [r.text("lead_id") for r in snapshot.leads.rows]
-        prospect_ids = [r.text("lead") for t in snapshot.prospects for r in t.rows]
+        prospect_ids = [
+            r.text("lead") for t in snapshot.prospects for r in t.rows if r.get("lead") is not None
+        ]
         # IDs up to this number reached the tracker once; a higher one in a Lead cell is from a
         # pass that stopped after saving the prospecting file and before saving the tracker.
         issued = snapshot.issued_lead_number
@@ -125,6 +127,14 @@ class _Planner:
         self._read_existing_leads()
         for tab in self.snap.prospects:
             for row in tab.rows:
+                values = row.values
+                # Most prospects are neither flagged, linked nor noted: nothing to decide.
+                if (
+                    values.get("flag") is None
+                    and values.get("lead") is None
+                    and values.get("sync_note") is None
+                ):
+                    continue
                 self._prospect_row(tab, row)
         self._next_steps()
         self._renewals()
