@@ -101,6 +101,20 @@ def build_tracker_workbook(path: Path, leads: Sequence[Mapping[str, object]] = (
     _save_atomically(wb, path)
 
 
+def build_one_workbook(
+    path: Path,
+    prospects: Sequence[Mapping[str, object]] = (),
+    leads: Sequence[Mapping[str, object]] = (),
+) -> None:
+    """One workbook holding Prospects, Leads and Clients: the layout the Excel buttons use."""
+    wb = _tracker_workbook(leads)
+    ws = wb.create_sheet(PROSPECTS_TAB, 0)
+    _lay_out_tab(ws, TabKind.PROSPECTS, prospects)
+    _add_list_validation(ws, TabKind.PROSPECTS, "flag", FLAG_CHOICES, "Flag", FLAG_ERROR)
+    wb.active = 0
+    _save_atomically(wb, path)
+
+
 def template_dir() -> Path | None:
     """The repository's committed templates, or None when they are not shipped alongside."""
     folder = Path(__file__).resolve().parents[1] / "templates"

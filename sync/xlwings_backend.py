@@ -1,0 +1,223 @@
+"""The live-workbook backend: the workbook Excel has open, through xlwings.
+
+Behind the Excel buttons (excel_addin), the code runs inside Excel's macro call, so the
+workbook cannot change under it: a pass reads each tab with one call and writes each column it
+changes with one call (a block from its first to its last changed row, cells in between written
+back as they were, formulas as formulas), and appended rows with one more. The tracker tabs
+(Leads, Clients) live in the same workbook. xlwings' portable API has no strikethrough, so a
+row marked x gets its note here and its strikethrough from the next file-based pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sync.config import Config
+from sync.errors import SheetLayoutError
+from sync.headers import TabKind, alias_table
+from sync.layout import HEADER_SEARCH_ROWS, find_headers, last_used, require_headers
+from sync.plan import Plan
+from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
+
+
+@dataclass
+class _Grid:
+    sheet: Any
+    header_row: int
+    columns: dict[str, int]  # field -> 1-based column
+    values: list[list[Any]]  # rows from row 1, as read
+    formulas: list[list[Any]] | None  # the same cells' formulas, where the engine could read them
+    next_row: int  # where an appended row goes
+
+
+def _as_text(value: CellValue) -> Any:
+    """What to hand Excel so a value lands as itself: text never becomes a formula or number."""
+    if isinstance(value, str):
+        return "'" + value if value else None
+    return value
+
+
+def _cell(value: Any) -> CellValue:
+    if value is None or isinstance(value, str | bool | int | datetime | date):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    return str(value)
+
+
+class XlwingsBackend:
+    def __init__(self, config: Config, book: Any) -> None:
+        self.config = config
+        self.book = book
+        self._grids: dict[TabRef, _Grid] = {}
+        # Cells this backend wrote before the pass (set_in_rows), by (tab, row, column): an
+        # engine that queues writes (xlwings' remote one) still reads the values of before.
+        self._written: dict[tuple[str, int, int], Any] = {}
+
+    @contextmanager
+    def session(self, write: bool) -> Iterator[None]:
+        # Excel runs the button's macro to the end before a person can type again: nothing to
+        # lock, and nothing to refuse (the workbook is open because this is the workbook).
+        try:
+            yield
+        finally:
+            self._grids.clear()
+
+    def _rows(self, sheet: Any) -> tuple[list[list[Any]], list[list[Any]] | None]:
+        last = sheet.used_range.last_cell
+        block = sheet.range((1, 1), (max(last.row, 1), max(last.column, 1)))
+        values = block.options(ndim=2).value
+        try:
+            formulas = block.formula
+        except (NotImplementedError, AttributeError):
+            formulas = None
+        if formulas is not None and not isinstance(formulas, list | tuple):
+            formulas = [[formulas]]
+        return values, [list(r) for r in formulas] if formulas is not None else None
+
+    def read(self) -> Snapshot:
+        names = [sheet.name for sheet in self.book.sheets]
+        tabs = [
+            (t, TabKind.PROSPECTS, "prospecting.tabs")
+            for p in self.config.prospecting
+            for t in p.tabs
+        ]
+        tabs += [
+            (self.config.tracker.leads_tab, TabKind.LEADS, "tracker.leads_tab"),
+            (self.config.tracker.clients_tab, TabKind.CLIENTS, "tracker.clients_tab"),
+        ]
+        read: list[Tab] = []
+        for name, kind, key in tabs:
+            if name not in names:
+                raise SheetLayoutError(
+                    f"{self.book.name} has no tab named '{name}' (it has: {', '.join(names)}); "
+                    f"press Set up, or fix {key} in leadsync.toml"
+                )
+            read.append(self._read_tab(self.book.sheets[name], kind))
+        *prospects, leads, clients = read
+        return Snapshot(tuple(prospects), leads, clients)
+
+    def _read_tab(self, sheet: Any, kind: TabKind) -> Tab:
+        values, formulas = self._rows(sheet)
+        for (tab, row, column), value in self._written.items():
+            if tab == sheet.name and row <= len(values) and column <= len(values[row - 1]):
+                values[row - 1][column - 1] = value
+        label = f"{self.book.name} › {sheet.name}"
+        aliases = alias_table(kind, self.config.headers.for_kind(kind))
+        header_index, columns = find_headers(values[:HEADER_SEARCH_ROWS], aliases)
+        require_headers(label, kind, columns)
+        rows: list[Row] = []
+        last = header_index + 1
+        for number, cells in enumerate(values[header_index + 1 :], start=header_index + 2):
+            if all(c is None or c == "" for c in cells):
+                continue
+            last = number
+            rows.append(Row(number, {k: _cell(cells[i]) for k, i in columns.items()}))
+        ref = TabRef(self.book.name, sheet.name)
+        one_based = {k: i + 1 for k, i in columns.items()}
+        self._grids[ref] = _Grid(
+            sheet, header_index + 1, dict(one_based), values, formulas, last + 1
+        )
+        used = max((last_used(cells) for cells in values[: header_index + 1]), default=0)
+        return Tab(
+            ref=ref,
+            kind=kind,
+            label=label,
+            header_row=header_index + 1,
+            columns=one_based,
+            rows=tuple(rows),
+            first_free_column=used + 1,
+            source_name=sheet.name,
+        )
+
+    # ---- write ----------------------------------------------------------------------------
+
+    def set_in_rows(
+        self,
+        name: str,
+        kind: TabKind,
+        rows: range,
+        key: str,
+        decide: Callable[[Row], CellValue],
+    ) -> int:
+        """Write decide(row) into `key` of each data row in `rows` (None: leave it); one write.
+
+        What the buttons do before a pass: type + or x for the selected prospects, set the
+        selected leads to Standby. Returns how many rows were written.
+        """
+        tab = self._read_tab(self.book.sheets[name], kind)
+        if key not in tab.columns:
+            raise SheetLayoutError(f"{tab.label} has no {key} column; press Set up first")
+        changes: dict[tuple[int, str], CellValue] = {}
+        for row in tab.rows:
+            if row.number in rows:
+                value = decide(row)
+                if value is not None:
+                    changes[row.number, key] = value
+        self._write_columns(tab.ref, changes)
+        column = tab.columns[key]
+        for row_number, _key in changes:
+            self._written[name, row_number, column] = changes[row_number, _key]
+        return len(changes)
+
+    def apply(self, plan: Plan) -> None:
+        for add in plan.add_columns:
+            grid = self._grids[add.tab]
+            grid.sheet.range((grid.header_row, add.column)).value = add.header
+            grid.columns[add.field] = add.column
+        # Prospecting tabs first, the tracker's last: the order Backend.apply promises.
+        order = sorted(self._grids, key=lambda ref: ref.tab in self._tracker_tabs())
+        for ref in order:
+            self._write_columns(
+                ref, {(c.row, c.field): c.value for c in plan.cells if c.tab == ref}
+            )
+            self._append(ref, [a.values for a in plan.appends if a.tab == ref])
+
+    def _tracker_tabs(self) -> set[str]:
+        return {self.config.tracker.leads_tab, self.config.tracker.clients_tab}
+
+    def _existing(self, grid: _Grid, row: int, column: int) -> Any:
+        """A cell as it was, to write back unchanged: its formula if it has one."""
+        r, c = row - 1, column - 1
+        if grid.formulas is not None and r < len(grid.formulas) and c < len(grid.formulas[r]):
+            formula = grid.formulas[r][c]
+            if isinstance(formula, str) and formula.startswith("="):
+                return formula
+        if r < len(grid.values) and c < len(grid.values[r]):
+            value = grid.values[r][c]
+            return _as_text(value) if isinstance(value, str) else value
+        return None
+
+    def _write_columns(self, ref: TabRef, changes: Mapping[tuple[int, str], CellValue]) -> None:
+        grid = self._grids[ref]
+        by_field: dict[str, dict[int, CellValue]] = {}
+        for (row, key), value in changes.items():
+            by_field.setdefault(key, {})[row] = value
+        for key, rows in by_field.items():
+            column = grid.columns[key]
+            first, last = min(rows), max(rows)
+            block = [
+                [_as_text(rows[r]) if r in rows else self._existing(grid, r, column)]
+                for r in range(first, last + 1)
+            ]
+            grid.sheet.range((first, column), (last, column)).value = block
+
+    def _append(self, ref: TabRef, rows: list[Mapping[str, CellValue]]) -> None:
+        if not rows:
+            return
+        grid = self._grids[ref]
+        width = max(grid.columns.values())
+        block = []
+        for values in rows:
+            line: list[Any] = [None] * width
+            for key, value in values.items():
+                if key in grid.columns:
+                    line[grid.columns[key] - 1] = _as_text(value)
+            block.append(line)
+        start = grid.next_row
+        grid.sheet.range((start, 1), (start + len(block) - 1, width)).value = block
+        grid.next_row += len(block)

@@ -1,0 +1,152 @@
+"""The Excel buttons (excel_addin) through xlwings' remote engine, on real workbook files.
+
+Each test builds a real workbook, hands xlwings' remote engine its JSON as Excel would, runs
+the button's function, applies the actions the engine returns back to the file, and looks at
+the file as the salesperson would after pressing the button.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from factories import lead_row, prospect, read_records
+from xlwings_remote import count_actions_per_sheet, run_in_book
+
+import excel_addin
+from sync.headers import TabKind
+from sync.templates import build_one_workbook
+
+
+@pytest.fixture(autouse=True)
+def _a_desk_in_rome(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The add-in looks for leadsync.toml beside the workbook and reads the computer's zone.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TZ", "Europe/Rome")
+
+
+def workbook(
+    tmp_path: Path, prospects: list[dict[str, Any]], leads: list[dict[str, Any]] | None = None
+) -> Path:
+    path = tmp_path / "Sales.xlsx"
+    build_one_workbook(path, prospects, leads or [])
+    return path
+
+
+def rows(path: Path, tab: str, kind: TabKind) -> list[dict[str, Any]]:
+    return read_records(path, tab, kind)
+
+
+def test_sync_now_makes_each_lead_once_in_a_few_actions_per_tab(tmp_path: Path) -> None:
+    people = [prospect(f"Cliente {n} Srl") for n in range(1, 41)]
+    people += [prospect("Solo Srl", flag=None), prospect(None)]  # no company: a note
+    path = workbook(tmp_path, people)
+
+    first = run_in_book(path, excel_addin.sync_now)
+    leads = rows(path, "Leads", TabKind.LEADS)
+    assert sorted(lead["company"] for lead in leads) == sorted(
+        f"Cliente {n} Srl" for n in range(1, 41)
+    )
+    prospects = rows(path, "Prospects", TabKind.PROSPECTS)
+    by_company = {r["company"]: r for r in prospects if r.get("company")}
+    assert all(by_company[f"Cliente {n} Srl"]["flag"] == "✓" for n in range(1, 41))
+    assert {by_company[lead["company"]]["lead"] for lead in leads} == {
+        lead["lead_id"] for lead in leads
+    }
+    assert by_company["Solo Srl"].get("lead") is None
+    nameless = next(r for r in prospects if not r.get("company"))
+    assert nameless["flag"] == "+" and str(nameless["sync_note"]).startswith("⚠")
+    # O(1) per tab: Flag, Lead and Sync note columns on Prospects, one block of new leads.
+    per_sheet = count_actions_per_sheet(first.actions)
+    assert per_sheet[0] <= 3 and per_sheet[1] == 1
+    (alert,) = first.alerts
+    assert "40 lead(s) created" in str(alert["args"][0]) and "need you" in str(alert["args"][0])
+
+    second = run_in_book(path, excel_addin.sync_now)
+    assert count_actions_per_sheet(second.actions) == {}
+    assert len(rows(path, "Leads", TabKind.LEADS)) == 40
+
+
+def test_text_from_a_person_stays_text(tmp_path: Path) -> None:
+    sneaky = '=IMPORTXML("http://example.com","//a")'
+    path = workbook(
+        tmp_path, [prospect("Rossi Srl", contact=sneaky, phone="+39 02 1234", notes="007")]
+    )
+    run_in_book(path, excel_addin.sync_now)
+    (lead,) = rows(path, "Leads", TabKind.LEADS)
+    assert (lead["contact"], lead["phone"], lead["notes"]) == (sneaky, "+39 02 1234", "007")
+
+
+def test_convert_selection_makes_leads_of_the_selected_rows_only(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path,
+        [
+            prospect("Alfa Srl", flag=None),
+            prospect("Beta Srl", flag=None),
+            prospect("Gamma Srl", flag="x"),
+            prospect("Delta Srl", flag=None),
+        ],
+    )
+    run = run_in_book(
+        path, excel_addin.convert_selection, active_sheet="Prospects", selection="B2:C4"
+    )
+    assert sorted(lead["company"] for lead in rows(path, "Leads", TabKind.LEADS)) == [
+        "Alfa Srl",
+        "Beta Srl",
+    ]
+    flags = {r["company"]: r.get("flag") for r in rows(path, "Prospects", TabKind.PROSPECTS)}
+    assert flags == {"Alfa Srl": "✓", "Beta Srl": "✓", "Gamma Srl": "x", "Delta Srl": None}
+    assert "2 row(s) marked +" in str(run.alerts[0]["args"][0])
+
+
+def test_strike_selection_marks_x_and_notes_it(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [prospect("Alfa Srl", flag=None), prospect("Beta Srl", flag=None)])
+    run_in_book(path, excel_addin.strike_selection, active_sheet="Prospects", selection="A3")
+    by_company = {r["company"]: r for r in rows(path, "Prospects", TabKind.PROSPECTS)}
+    assert (
+        by_company["Beta Srl"]["flag"] == "x"
+        and by_company["Beta Srl"]["sync_note"] == "Struck off"
+    )
+    assert by_company["Alfa Srl"].get("flag") is None
+    assert rows(path, "Leads", TabKind.LEADS) == []
+
+
+def test_a_selection_on_the_wrong_tab_is_explained_and_changes_nothing(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [prospect("Alfa Srl", flag=None)])
+    before = openpyxl.load_workbook(path)["Prospects"]["A2"].value
+    run = run_in_book(path, excel_addin.convert_selection, active_sheet="Leads", selection="A2")
+    assert count_actions_per_sheet(run.actions) == {}
+    assert "Select the prospect rows on the Prospects tab" in str(run.alerts[0]["args"][0])
+    assert openpyxl.load_workbook(path)["Prospects"]["A2"].value == before
+
+
+def test_set_standby_needs_a_future_date_and_says_which_rows_lack_one(tmp_path: Path) -> None:
+    later = date.today() + timedelta(days=20)
+    leads = [
+        lead_row("L-0001", "Alfa Srl", "To-do", next_action_date=later),
+        lead_row("L-0002", "Beta Srl", "To-do"),
+    ]
+    path = workbook(tmp_path, [], leads)
+    run = run_in_book(path, excel_addin.set_standby, active_sheet="Leads", selection="A2:A3")
+    status = {lead["company"]: lead["status"] for lead in rows(path, "Leads", TabKind.LEADS)}
+    assert status == {"Alfa Srl": "Standby", "Beta Srl": "To-do"}
+    message = str(run.alerts[0]["args"][0])
+    assert "1 lead(s) set to Standby" in message and "Row(s) 3 need a future" in message
+
+
+def test_setup_adds_the_missing_tabs_and_a_second_press_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "Mine.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active["A1"] = "my own notes"
+    book.save(path)
+    run = run_in_book(path, excel_addin.setup)
+    assert openpyxl.load_workbook(path).sheetnames == ["Notes", "Prospects", "Leads", "Clients"]
+    assert openpyxl.load_workbook(path)["Notes"]["A1"].value == "my own notes"
+    assert "Prospects: added." in str(run.alerts[0]["args"][0])
+    again = run_in_book(path, excel_addin.setup)
+    assert count_actions_per_sheet(again.actions) == {}
+    assert str(again.alerts[0]["args"][0]).count("already laid out") == 3
