@@ -12,16 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from excel_addin.workbook import config_for, lay_out
+from sync.config import Config
 from sync.dates import DateError, read_date
 from sync.engine import Report, run
 from sync.errors import LeadsyncError
 from sync.headers import TabKind
 from sync.model import Flag, LeadStatus, parse_flag
+from sync.port import Backend
 from sync.snapshot import CellValue, Row
-from sync.xlwings_backend import XlwingsBackend
+from sync.xlsx_backend import XlsxBackend
+from sync.xlwings_backend import SplitBackend, XlwingsBackend
 
 TITLE = "leadsync"
 
@@ -72,9 +76,18 @@ def summary(report: Report) -> str:
     return text
 
 
-def _pass(book: Any, before: str = "", backend: XlwingsBackend | None = None) -> None:
+def _backend(config: Config, book: Any, in_book: XlwingsBackend | None = None) -> Backend:
+    """This workbook alone, or this workbook's prospects and the tracker file leadsync.toml
+    names (written last, atomically, and refused while someone has it open)."""
+    in_book = in_book or XlwingsBackend(config, book)
+    if config.tracker_path.name == Path(str(book.fullname)).name:
+        return in_book
+    return SplitBackend(in_book, XlsxBackend(config, tracker_only=True))
+
+
+def _pass(book: Any, before: str = "", in_book: XlwingsBackend | None = None) -> None:
     config = config_for(book)
-    report = run(config, backend=backend or XlwingsBackend(config, book))
+    report = run(config, backend=_backend(config, book, in_book))
     _tell(book, (before + " " if before else "") + summary(report), loud=bool(report.plan.problems))
 
 

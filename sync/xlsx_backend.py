@@ -71,10 +71,13 @@ def _cell_value(value: object) -> CellValue:
 
 
 class XlsxBackend:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, tracker_only: bool = False) -> None:
+        """`tracker_only`: the prospecting tabs are another backend's (the workbook open in
+        Excel, behind its buttons); this one reads and writes the tracker file alone."""
         self.config = config
         self.tracker = config.tracker_path
-        self.prospecting = config.prospecting_paths
+        self.tracker_only = tracker_only
+        self.prospecting = [] if tracker_only else config.prospecting_paths
         self._books: dict[Path, _Book] = {}
         self._tabs: dict[TabRef, _TabState] = {}
 
@@ -135,9 +138,8 @@ class XlsxBackend:
             tracker, config.tracker.clients_tab, TabKind.CLIENTS, "tracker.clients_tab"
         )
         prospects = []
-        for index, (path, source) in enumerate(
-            zip(self.prospecting, config.prospecting, strict=True)
-        ):
+        sources = [] if self.tracker_only else config.prospecting
+        for index, (path, source) in enumerate(zip(self.prospecting, sources, strict=True)):
             book = self._book(path)
             for tab_name in source.tabs:
                 key = f"prospecting[{index + 1}].tabs"

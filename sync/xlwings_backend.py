@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from sync.errors import SheetLayoutError
 from sync.headers import TabKind, alias_table
 from sync.layout import HEADER_SEARCH_ROWS, find_headers, last_used, require_headers
 from sync.plan import Plan
+from sync.port import Backend
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 
 
@@ -80,26 +81,28 @@ class XlwingsBackend:
         return values, [list(r) for r in formulas] if formulas is not None else None
 
     def read(self) -> Snapshot:
+        prospects = self.read_prospects()
+        leads = self._named(self.config.tracker.leads_tab, TabKind.LEADS, "tracker.leads_tab")
+        clients = self._named(
+            self.config.tracker.clients_tab, TabKind.CLIENTS, "tracker.clients_tab"
+        )
+        return Snapshot(prospects, leads, clients)
+
+    def read_prospects(self) -> tuple[Tab, ...]:
+        return tuple(
+            self._named(tab, TabKind.PROSPECTS, f"prospecting[{index}].tabs")
+            for index, source in enumerate(self.config.prospecting, start=1)
+            for tab in source.tabs
+        )
+
+    def _named(self, name: str, kind: TabKind, key: str) -> Tab:
         names = [sheet.name for sheet in self.book.sheets]
-        tabs = [
-            (t, TabKind.PROSPECTS, "prospecting.tabs")
-            for p in self.config.prospecting
-            for t in p.tabs
-        ]
-        tabs += [
-            (self.config.tracker.leads_tab, TabKind.LEADS, "tracker.leads_tab"),
-            (self.config.tracker.clients_tab, TabKind.CLIENTS, "tracker.clients_tab"),
-        ]
-        read: list[Tab] = []
-        for name, kind, key in tabs:
-            if name not in names:
-                raise SheetLayoutError(
-                    f"{self.book.name} has no tab named '{name}' (it has: {', '.join(names)}); "
-                    f"press Set up, or fix {key} in leadsync.toml"
-                )
-            read.append(self._read_tab(self.book.sheets[name], kind))
-        *prospects, leads, clients = read
-        return Snapshot(tuple(prospects), leads, clients)
+        if name not in names:
+            raise SheetLayoutError(
+                f"{self.book.name} has no tab named '{name}' (it has: {', '.join(names)}); "
+                f"press Set up, or fix {key} in leadsync.toml"
+            )
+        return self._read_tab(self.book.sheets[name], kind)
 
     def _read_tab(self, sheet: Any, kind: TabKind) -> Tab:
         values, formulas = self._rows(sheet)
@@ -166,6 +169,8 @@ class XlwingsBackend:
 
     def apply(self, plan: Plan) -> None:
         for add in plan.add_columns:
+            if add.tab not in self._grids:
+                continue  # a tab of the tracker file, which another backend writes
             grid = self._grids[add.tab]
             grid.sheet.range((grid.header_row, add.column)).value = add.header
             grid.columns[add.field] = add.column
@@ -221,3 +226,28 @@ class XlwingsBackend:
         start = grid.next_row
         grid.sheet.range((start, 1), (start + len(block) - 1, width)).value = block
         grid.next_row += len(block)
+
+
+class SplitBackend:
+    """The prospecting tabs in the workbook Excel has open, the tracker in a file of its own.
+
+    The workbook is written first and the tracker file last, with its atomic save, as
+    Backend.apply promises, so an interrupted pass is completed by the next one.
+    """
+
+    def __init__(self, book: XlwingsBackend, tracker: Backend) -> None:
+        self.book = book
+        self.tracker = tracker
+
+    @contextmanager
+    def session(self, write: bool) -> Iterator[None]:
+        with self.tracker.session(write), self.book.session(write):
+            yield
+
+    def read(self) -> Snapshot:
+        tracker = self.tracker.read()
+        return replace(tracker, prospects=self.book.read_prospects())
+
+    def apply(self, plan: Plan) -> None:
+        self.book.apply(plan)
+        self.tracker.apply(plan)

@@ -13,12 +13,12 @@ from typing import Any
 
 import openpyxl
 import pytest
-from factories import lead_row, prospect, read_records
+from factories import config_text, lead_row, prospect, read_records
 from xlwings_remote import count_actions_per_sheet, run_in_book
 
 import excel_addin
 from sync.headers import TabKind
-from sync.templates import build_one_workbook
+from sync.templates import build_one_workbook, build_prospecting_workbook, build_tracker_workbook
 
 
 @pytest.fixture(autouse=True)
@@ -150,3 +150,29 @@ def test_setup_adds_the_missing_tabs_and_a_second_press_changes_nothing(tmp_path
     again = run_in_book(path, excel_addin.setup)
     assert count_actions_per_sheet(again.actions) == {}
     assert str(again.alerts[0]["args"][0]).count("already laid out") == 3
+
+
+def test_a_tracker_in_its_own_file_gets_the_leads_and_is_refused_while_open(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "Prospecting.xlsx"
+    build_prospecting_workbook(path, [prospect("Alfa Srl"), prospect("Beta Srl", flag=None)])
+    build_tracker_workbook(tmp_path / "leads.xlsx")
+    (tmp_path / "leadsync.toml").write_text(
+        config_text(tracker="leads.xlsx", prospecting="Prospecting.xlsx"), encoding="utf-8"
+    )
+    owner = tmp_path / "~$leads.xlsx"
+    owner.write_text("Giulia")
+    refused = run_in_book(path, excel_addin.sync_now)
+    assert count_actions_per_sheet(refused.actions) == {}
+    assert refused.messages[0].startswith("leads.xlsx is open in Excel or LibreOffice")
+    owner.unlink()
+
+    run_in_book(path, excel_addin.sync_now)
+    (lead,) = read_records(tmp_path / "leads.xlsx", "Leads", TabKind.LEADS)
+    assert lead["company"] == "Alfa Srl"
+    flags = {
+        r["company"]: (r.get("flag"), r.get("lead"))
+        for r in rows(path, "Prospects", TabKind.PROSPECTS)
+    }
+    assert flags == {"Alfa Srl": ("✓", lead["lead_id"]), "Beta Srl": (None, None)}
