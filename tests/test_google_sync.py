@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from factories import MORNING, lead_row, prospect
-from google_team import GoogleTeam, google_team
+from google_team import ROBOT, GoogleTeam, google_team
 from sheets_standin import StandIn
 
 from sync import google_write
@@ -272,3 +272,23 @@ def test_old_lead_number_claims_are_pruned_and_numbers_still_never_repeat(
     run(team.config(), now=MORNING, backend=team.backend())
     newest = next(r for r in team.records("Prospects") if r["company"] == "Nuovo Srl")
     assert newest["lead"] == "L-0009"
+
+
+def test_missing_engine_columns_are_added_past_the_grid_edge(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = google_team(standin, tmp_path, monkeypatch, [], one_spreadsheet=False)
+    # A person's own two-column list, on a grid exactly that wide.
+    own = standin.create_spreadsheet(
+        "Fiera",
+        {"Prospects": [["Segna", "Azienda"], ["+", "Rossi Srl"]]},
+        shared_with=[ROBOT],
+        cols=2,
+    )
+    config = team.config_path
+    config.write_text(config.read_text().replace(team.prospecting, own))
+    run(team.config(), now=MORNING, backend=team.backend())
+    header, row = standin.values(own, "Prospects")
+    assert header == ["Segna", "Azienda", "Lead", "Sync note"]
+    assert row[:3] == ["✓", "Rossi Srl", "L-0001"]
+    assert standin.sheet_properties(own, "Prospects")["gridProperties"]["columnCount"] == 4
