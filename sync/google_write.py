@@ -388,6 +388,10 @@ class Writer:
         ]
         if not targets:
             return None
+        # Rows identical in every cell the pass reads are told apart by the engine's own
+        # cells: the row meant still holds exactly what the pass read there.
+        untouched = [n for n in targets if _same_row(fresh[n], meant, set())]
+        target = (untouched or targets)[0]
         twins = [n for n, cells in tab.rows.items() if _same_row(cells, hit, skip)]
         was = tab.rows[twins[0]] if len(twins) == 1 else None
         for key in write.cells:
@@ -404,7 +408,7 @@ class Writer:
                 out.append(self._cell(write.tab, write.at, key, None))
         if write.strike:
             out.append(self._strike(write.tab, write.at, False))
-        return targets[0]
+        return target
 
     def _reread(self, refs: set[TabRef]) -> dict[TabRef, dict[int, Cells]]:
         ordered = sorted(refs, key=lambda r: r.tab)

@@ -292,3 +292,35 @@ def test_missing_engine_columns_are_added_past_the_grid_edge(
     assert header == ["Segna", "Azienda", "Lead", "Sync note"]
     assert row[:3] == ["✓", "Rossi Srl", "L-0001"]
     assert standin.sheet_properties(own, "Prospects")["gridProperties"]["columnCount"] == 4
+
+
+def test_a_moved_write_finds_its_row_among_identical_ones_by_the_engines_cells(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same prospect twice: once already a lead, once flagged again by a colleague.
+    linked = prospect("Rossi Srl", flag="✓", contact="Anna Rossi", lead="L-0001")
+    again = prospect("Rossi Srl", contact="Anna Rossi")
+    team = google_team(
+        standin,
+        tmp_path,
+        monkeypatch,
+        [linked, prospect("Bianchi SpA", flag=None), again],
+        [lead_row("L-0001", "Rossi Srl", "To-do", contact="Anna Rossi")],
+    )
+    seen: list[int] = []
+
+    def person_sorts(index: int) -> None:
+        seen.append(index)
+        if len(seen) == 3:  # Z to A: the two Rossi rows first, Bianchi last
+            standin.sort_rows(team.tracker, "Prospects", 1, descending=True)
+
+    standin.before_request(person_sorts)
+    run(team.config(), now=MORNING, backend=team.backend())
+    standin.before_request(None)
+    marks = [(r["company"], r.get("flag"), r.get("lead")) for r in team.records("Prospects")]
+    assert marks == [
+        ("Rossi Srl", "✓", "L-0001"),
+        ("Rossi Srl", "✓", "L-0002"),
+        ("Bianchi SpA", None, None),
+    ]
+    assert run(team.config(), now=MORNING, backend=team.backend()).plan.is_empty
