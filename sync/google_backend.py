@@ -20,7 +20,12 @@ from sync.google_cells import date_order, quote_tab
 from sync.google_client import SheetsClient
 from sync.google_write import SheetState, TabState, Writer, claims_in
 from sync.headers import TabKind, alias_table
-from sync.layout import HEADER_SEARCH_ROWS, find_headers, last_used, require_headers
+from sync.layout import (
+    HEADER_SEARCH_ROWS,
+    find_headers,
+    found_tab,
+    require_headers,
+)
 from sync.plan import Plan
 from sync.retry import Backoff
 from sync.snapshot import CellsView, Row, Snapshot, Tab, TabRef
@@ -153,8 +158,8 @@ class GoogleBackend:
                 continue
             cells_by_row[number] = cells
             rows.append(Row(number, CellsView(cells, columns)))
-        used = max((last_used(cells) for cells in grid[: header_index + 1]), default=0)
-        width = max([used, *(len(c) for c in grid)], default=0)
+        # The API trims trailing empty cells, so a row's length is its last column in use.
+        width = max((len(cells) for cells in grid), default=0)
         grid_props = properties.get("gridProperties", {})
         one_based = {k: i + 1 for k, i in columns.items()}
         ref = TabRef(state.spreadsheet, name)
@@ -167,14 +172,14 @@ class GoogleBackend:
             grid_columns=int(grid_props.get("columnCount", 26)),
             rows=cells_by_row,
         )
-        return Tab(
-            ref=ref,
-            kind=kind,
-            label=label,
-            header_row=header_index + 1,
-            columns=one_based,
-            rows=tuple(rows),
-            first_free_column=used + 1,
+        return found_tab(
+            ref,
+            kind,
+            label,
+            width,
+            header_index,
+            columns,
+            rows,
             source_name=state.title,
             date_order=order,
         )

@@ -7,9 +7,11 @@ one among the first rows that names the most known columns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sync.errors import SheetLayoutError
 from sync.headers import FIELDS, TabKind, match_headers
+from sync.snapshot import Row, Tab, TabRef
 
 HEADER_SEARCH_ROWS = 10
 
@@ -42,3 +44,28 @@ def last_used(cells: Sequence[object]) -> int:
         if cells[index] not in (None, ""):
             return index + 1
     return 0
+
+
+def found_tab(
+    ref: TabRef,
+    kind: TabKind,
+    label: str,
+    used: int,
+    header_index: int,
+    columns: dict[str, int],
+    rows: Sequence[Row],
+    **more: Any,
+) -> Tab:
+    """The snapshot's Tab for a tab read; `columns` are 0-based as find_headers gives them, and
+    `used` is the last column anything is typed in, header or not: a missing engine column is
+    added right of it, never over a person's cells."""
+    return Tab(
+        ref=ref,
+        kind=kind,
+        label=label,
+        header_row=header_index + 1,
+        columns={k: i + 1 for k, i in columns.items()},
+        rows=tuple(rows),
+        first_free_column=used + 1,
+        **more,
+    )

@@ -26,7 +26,13 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sync.config import Config
 from sync.errors import BackendError, SheetLayoutError
 from sync.headers import TabKind, alias_table
-from sync.layout import HEADER_SEARCH_ROWS, find_headers, last_used, require_headers
+from sync.layout import (
+    HEADER_SEARCH_ROWS,
+    find_headers,
+    found_tab,
+    last_used,
+    require_headers,
+)
 from sync.plan import AddColumn, AppendRow, Plan, SetCell, StrikeRow
 from sync.planner import same
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
@@ -195,14 +201,14 @@ class XlsxBackend:
         self._tabs[ref] = _TabState(
             header_index + 1, one_based, last_data_row + 1, width, resolved=resolved
         )
-        return Tab(
-            ref=ref,
-            kind=kind,
-            label=label,
-            header_row=header_index + 1,
-            columns=one_based,
-            rows=tuple(rows),
-            first_free_column=used + 1,
+        return found_tab(
+            ref,
+            kind,
+            label,
+            used,
+            header_index,
+            columns,
+            rows,
             epoch=book.workbook.epoch,
             source_name=book.path.name,
         )

@@ -19,7 +19,13 @@ from typing import Any
 from sync.config import Config
 from sync.errors import SheetLayoutError
 from sync.headers import TabKind, alias_table
-from sync.layout import HEADER_SEARCH_ROWS, find_headers, last_used, require_headers
+from sync.layout import (
+    HEADER_SEARCH_ROWS,
+    find_headers,
+    found_tab,
+    last_used,
+    require_headers,
+)
 from sync.plan import Plan
 from sync.port import Backend
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
@@ -125,15 +131,14 @@ class XlwingsBackend:
         self._grids[ref] = _Grid(
             sheet, header_index + 1, dict(one_based), values, formulas, last + 1
         )
-        used = max((last_used(cells) for cells in values[: header_index + 1]), default=0)
-        return Tab(
-            ref=ref,
-            kind=kind,
-            label=label,
-            header_row=header_index + 1,
-            columns=one_based,
-            rows=tuple(rows),
-            first_free_column=used + 1,
+        return found_tab(
+            ref,
+            kind,
+            label,
+            max(map(last_used, values), default=0),
+            header_index,
+            columns,
+            rows,
             source_name=sheet.name,
         )
 
