@@ -108,9 +108,7 @@ def build_one_workbook(
 ) -> None:
     """One workbook holding Prospects, Leads and Clients: the layout the Excel buttons use."""
     wb = _tracker_workbook(leads)
-    ws = wb.create_sheet(PROSPECTS_TAB, 0)
-    _lay_out_tab(ws, TabKind.PROSPECTS, prospects)
-    _add_list_validation(ws, TabKind.PROSPECTS, "flag", FLAG_CHOICES, "Flag", FLAG_ERROR)
+    _prospects_tab(wb.create_sheet(PROSPECTS_TAB, 0), prospects)
     wb.active = 0
     _save_atomically(wb, path)
 
@@ -170,11 +168,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _prospecting_workbook(rows: Sequence[Mapping[str, object]]) -> Any:
     wb = Workbook()
-    ws = wb.active
-    ws.title = PROSPECTS_TAB
+    wb.active.title = PROSPECTS_TAB
+    _prospects_tab(wb.active, rows)
+    return wb
+
+
+def _prospects_tab(ws: Any, rows: Sequence[Mapping[str, object]]) -> None:
     _lay_out_tab(ws, TabKind.PROSPECTS, rows)
     _add_list_validation(ws, TabKind.PROSPECTS, "flag", FLAG_CHOICES, "Flag", FLAG_ERROR)
-    return wb
 
 
 def _tracker_workbook(leads: Sequence[Mapping[str, object]]) -> Any:
