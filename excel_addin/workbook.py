@@ -6,40 +6,73 @@ from pathlib import Path
 from typing import Any
 
 from sync.config import CONFIG_FILE, Config, load_config, parse_config
+from sync.errors import ConfigError
 from sync.headers import FIELDS, TabKind, alias_table, canonical_headers
 from sync.layout import HEADER_SEARCH_ROWS, find_headers
 from sync.zones import local_zone_name
 
 DEFAULT_OWNER = "Sales team"
+CONF_SHEET = "xlwings.conf"  # xlwings' own settings sheet: key in column A, value in B
+CONF_KEYS = {
+    "LEADSYNC_CONFIG": "a leadsync.toml to use",
+    "LEADSYNC_TRACKER": "the tracker file (default: this workbook)",
+    "LEADSYNC_TIME_ZONE": "an IANA zone such as Europe/Rome",
+    "LEADSYNC_OWNER": "owner of new leads with no Assign to",
+}
+
+
+def _conf_sheet(book: Any) -> dict[str, str]:
+    if CONF_SHEET not in [sheet.name for sheet in book.sheets]:
+        return {}
+    sheet = book.sheets[CONF_SHEET]
+    last = sheet.used_range.last_cell
+    grid = sheet.range((1, 1), (max(last.row, 1), 2)).options(ndim=2).value
+    found = {}
+    for key, value in grid:
+        name = str(key or "").strip().upper()
+        if name.startswith("LEADSYNC_"):
+            if name not in CONF_KEYS:
+                known = ", ".join(CONF_KEYS)
+                raise ConfigError(
+                    [f"{name}: not a leadsync setting; use one of {known}"], CONF_SHEET
+                )
+            found[name] = str(value or "").strip()
+    return found
 
 
 def config_for(book: Any) -> Config:
-    """leadsync.toml beside the workbook when there is one, else the defaults for a workbook
-    that holds everything itself: tabs Prospects, Leads and Clients, this computer's zone."""
+    """The settings the buttons use, first found wins: a leadsync.toml named on the
+    xlwings.conf sheet, a leadsync.toml beside the workbook, else defaults for a workbook
+    that holds everything itself, adjusted by LEADSYNC_* rows of the xlwings.conf sheet."""
     folder = Path(str(book.fullname)).parent
-    found = folder / CONFIG_FILE
-    if found.is_file():
-        return load_config(found)
+    conf = _conf_sheet(book)
+    named = conf.get("LEADSYNC_CONFIG")
+    if named:
+        return load_config(folder / named)
+    beside = folder / CONFIG_FILE
+    if beside.is_file():
+        return load_config(beside)
     name = Path(str(book.fullname)).name
     return parse_config(
         {
-            "time_zone": local_zone_name(),
-            "default_owner": DEFAULT_OWNER,
-            "tracker": {"path": name},
+            "time_zone": conf.get("LEADSYNC_TIME_ZONE") or local_zone_name(),
+            "default_owner": conf.get("LEADSYNC_OWNER") or DEFAULT_OWNER,
+            "tracker": {"path": conf.get("LEADSYNC_TRACKER") or name},
             "prospecting": [{"path": name, "tabs": ["Prospects"]}],
         },
         folder,
-        f"the defaults for {name}",
+        f"the {CONF_SHEET} sheet of {name}" if conf else f"the defaults for {name}",
     )
 
 
 def lay_out(book: Any, config: Config) -> list[str]:
     """Add each missing tab with its headers; a tab with leadsync's headers is left alone."""
     wanted = [(t, TabKind.PROSPECTS) for p in config.prospecting for t in p.tabs]
-    wanted += [
-        (config.tracker.leads_tab, TabKind.LEADS),
-        (config.tracker.clients_tab, TabKind.CLIENTS),
-    ]
+    if config.tracker_path.name == Path(str(book.fullname)).name:
+        wanted += [
+            (config.tracker.leads_tab, TabKind.LEADS),
+            (config.tracker.clients_tab, TabKind.CLIENTS),
+        ]
     said: list[str] = []
     for name, kind in wanted:
         names = [sheet.name for sheet in book.sheets]

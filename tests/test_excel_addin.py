@@ -176,3 +176,26 @@ def test_a_tracker_in_its_own_file_gets_the_leads_and_is_refused_while_open(
         for r in rows(path, "Prospects", TabKind.PROSPECTS)
     }
     assert flags == {"Alfa Srl": ("✓", lead["lead_id"]), "Beta Srl": (None, None)}
+
+
+def test_the_xlwings_conf_sheet_can_name_the_tracker_and_the_owner(tmp_path: Path) -> None:
+    path = tmp_path / "Prospecting.xlsx"
+    build_prospecting_workbook(path, [prospect("Alfa Srl")])
+    build_tracker_workbook(tmp_path / "leads.xlsx")
+    book = openpyxl.load_workbook(path)
+    conf = book.create_sheet("xlwings.conf")
+    for row in (["Interpreter_Win", r"C:\Python311\python.exe"], ["LEADSYNC_TRACKER", "leads.xlsx"],
+                ["LEADSYNC_OWNER", "Giulia Neri"]):  # fmt: skip
+        conf.append(row)
+    book.save(path)
+
+    run_in_book(path, excel_addin.sync_now)
+    (lead,) = read_records(tmp_path / "leads.xlsx", "Leads", TabKind.LEADS)
+    assert (lead["company"], lead["owner"]) == ("Alfa Srl", "Giulia Neri")
+    assert openpyxl.load_workbook(path).sheetnames == ["Prospects", "xlwings.conf"]
+
+    conf_book = openpyxl.load_workbook(path)
+    conf_book["xlwings.conf"].append(["LEADSYNC_OWNR", "typo"])
+    conf_book.save(path)
+    refused = run_in_book(path, excel_addin.sync_now)
+    assert "LEADSYNC_OWNR: not a leadsync setting" in refused.messages[0]
