@@ -168,7 +168,6 @@ class GoogleBackend:
             header_row=header_index + 1,
             columns=dict(one_based),
             width=width,
-            grid_rows=int(grid_props.get("rowCount", 1000)),
             grid_columns=int(grid_props.get("columnCount", 26)),
             rows=cells_by_row,
         )

@@ -98,10 +98,9 @@ class SheetsClient:
             try:
                 return self._call(spreadsheet, lambda: self._post_batch(spreadsheet, body, fields))
             except _Transient as error:
-                if error.status != 429 or retry == self.backoff.attempts - 1:
-                    self.backoff.wait(retry, error.retry_after)
-                    raise RetryPass(f"Google did not confirm a write ({error})") from None
                 self.backoff.wait(retry, error.retry_after)
+                if error.status != 429 or retry == self.backoff.attempts - 1:
+                    raise RetryPass(f"Google did not confirm a write ({error})") from None
         raise AssertionError("unreachable")
 
     # ---- plumbing -------------------------------------------------------------------------

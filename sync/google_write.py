@@ -57,7 +57,6 @@ class TabState:
     header_row: int
     columns: dict[str, int]  # field -> 1-based column
     width: int
-    grid_rows: int
     grid_columns: int
     rows: dict[int, Cells]  # 1-based row -> its cells as the pass read them
 
