@@ -1,15 +1,15 @@
-"""The Excel-file backend (openpyxl): the embedded default, no account or Excel needed.
+"""The Excel-file backend: the embedded default, no account or Excel needed.
 
-A pass loads each workbook once, reads the tabs the engine needs, and applies the plan with one
-atomic save per workbook, tracker first. Only the cells the plan names are touched; everything
-else openpyxl keeps (formatting, widths, validation, conditional formats, VBA in .xlsm) stays.
+A pass reads each workbook file once, reads the tabs the engine needs, and applies the plan
+with one atomic save per workbook, tracker last. The save patches the package it read
+(sync/xlsx_patch.py): the cells the plan names change, and every other part of the file, from
+pictures and text boxes to buttons and VBA, keeps its bytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from io import BytesIO
@@ -20,7 +20,6 @@ from zipfile import BadZipFile
 
 import openpyxl
 from filelock import FileLock, Timeout
-from openpyxl.packaging.custom import IntProperty
 from openpyxl.utils.exceptions import InvalidFileException
 
 from sync.config import Config
@@ -33,10 +32,12 @@ from sync.layout import (
     last_used,
     require_headers,
 )
-from sync.plan import AddColumn, AppendRow, Plan, SetCell, StrikeRow
+from sync.plan import AddColumn, Plan, SetCell, StrikeRow
 from sync.planner import same
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 from sync.xlsx_files import atomic_save, digest, refuse_if_open
+from sync.xlsx_patch import patch_workbook
+from sync.xlsx_sheet_patch import CellWrite, SheetEdit
 
 LOCK_TIMEOUT_SECONDS = 120
 # A custom document property of the tracker (File ▸ Info ▸ Properties ▸ Advanced in Excel).
@@ -48,6 +49,7 @@ class _Book:
     path: Path
     workbook: Any
     digest: str
+    content: bytes  # exactly what was read: the package the save patches
 
 
 @dataclass
@@ -60,8 +62,6 @@ class _TabState:
     width: int  # columns the sheet spans, so rows are read without openpyxl rescanning it
     # Results of formula cells by (row, column), as the snapshot shows them; None = unknown.
     resolved: dict[tuple[int, int], CellValue] = field(default_factory=dict)
-    # Styles every appended row takes: those of the last row people had, taken once.
-    append_styles: list[tuple[int, Any]] | None = None
 
 
 def lock_path(tracker: Path) -> Path:
@@ -131,7 +131,7 @@ class XlsxBackend:
                     f"{path.name} could not be opened as an Excel workbook ({error}); "
                     "leadsync reads .xlsx and .xlsm files: save it in one of those formats"
                 ) from None
-            self._books[path] = _Book(path, workbook, digest(content))
+            self._books[path] = _Book(path, workbook, digest(content), content)
         return self._books[path]
 
     def read(self) -> Snapshot:
@@ -258,20 +258,35 @@ class XlsxBackend:
         guarded: list[SetCell | StrikeRow] = [*cells, *strikes]
         for change in guarded:
             self._check_row(book, change)
+        edits: dict[str, SheetEdit] = {}
+
+        def edit_of(ref: TabRef) -> SheetEdit:
+            if ref.tab not in edits:
+                state = self._tabs[ref]
+                edits[ref.tab] = SheetEdit(last_row=state.next_row - 1, header_row=state.header_row)
+            return edits[ref.tab]
+
         for add in (a for a in plan.add_columns if a.tab.workbook == mine):
-            self._add_column(book, add)
+            self._add_column(book, add, edit_of(add.tab))
         for strike in strikes:
-            self._strike(book, strike)
+            edit_of(strike.tab).strikes.add(strike.row)
         for cell in cells:
-            state = self._tabs[cell.tab]
-            _write(
-                book.workbook[cell.tab.tab].cell(cell.row, state.columns[cell.field]), cell.value
-            )
+            column = self._tabs[cell.tab].columns[cell.field]
+            edit_of(cell.tab).writes.append(CellWrite(cell.row, column, _stored(cell.value)))
         for append in (a for a in plan.appends if a.tab.workbook == mine):
-            self._append(book, append)
+            columns = self._tabs[append.tab].columns
+            edit_of(append.tab).appends.append(
+                {columns[k]: _stored(v) for k, v in append.values.items() if k in columns}
+            )
+        properties = {}
         if book.path == self.tracker and plan.issued_lead_number is not None:
-            _set_issued(book.workbook, plan.issued_lead_number)
-        atomic_save(book.path, book.workbook.save, book.digest)
+            properties[ISSUED_PROPERTY] = plan.issued_lead_number
+        patched = patch_workbook(book.content, book.path.name, edits, properties)
+
+        def write(target: Path) -> None:
+            target.write_bytes(patched)
+
+        atomic_save(book.path, write, book.digest)
 
     def _check_row(self, book: _Book, change: SetCell | StrikeRow) -> None:
         sheet = book.workbook[change.tab.tab]
@@ -287,41 +302,14 @@ class XlsxBackend:
                     "this pass read; nothing was written. Run leadsync again."
                 )
 
-    def _add_column(self, book: _Book, add: AddColumn) -> None:
+    def _add_column(self, book: _Book, add: AddColumn, edit: SheetEdit) -> None:
         state = self._tabs[add.tab]
         sheet = book.workbook[add.tab.tab]
-        cell = sheet.cell(state.header_row, add.column)
-        if cell.value not in (None, ""):
+        if sheet.cell(state.header_row, add.column).value not in (None, ""):
             raise BackendError(f"{book.path.name} › {add.tab.tab}: column {add.column} is not free")
-        if add.column > 1:
-            cell._style = copy(sheet.cell(state.header_row, add.column - 1)._style)
-        cell.value = add.header
+        left = add.column - 1 if add.column > 1 else None
+        edit.writes.append(CellWrite(state.header_row, add.column, add.header, style_from=left))
         state.columns[add.field] = add.column
-
-    def _strike(self, book: _Book, strike: StrikeRow) -> None:
-        sheet = book.workbook[strike.tab.tab]
-        for cell in _row_cells(sheet, strike.row, self._tabs[strike.tab].width):
-            if cell.value is not None:
-                font = copy(cell.font)
-                font.strike = True
-                cell.font = font
-
-    def _append(self, book: _Book, append: AppendRow) -> None:
-        state = self._tabs[append.tab]
-        sheet = book.workbook[append.tab.tab]
-        row = state.next_row
-        state.next_row += 1
-        if state.append_styles is None:
-            # An appended row looks like the rows people already have above it.
-            above = row - 1
-            cells = _row_cells(sheet, above, state.width) if above > state.header_row else []
-            state.append_styles = [(c.column, c._style) for c in cells if c.has_style]
-        for styled, style in state.append_styles:
-            sheet.cell(row, styled)._style = copy(style)
-        for key, value in append.values.items():
-            column = state.columns.get(key)
-            if column is not None:
-                _write(sheet.cell(row, column), value)
 
 
 def _issued(workbook: Any) -> int | None:
@@ -332,21 +320,6 @@ def _issued(workbook: Any) -> int | None:
             except (TypeError, ValueError):
                 return None  # a mangled value: fall back to the IDs in the Leads tab
     return None
-
-
-def _set_issued(workbook: Any, number: int) -> None:
-    props = workbook.custom_doc_props
-    for prop in list(props.props):
-        if prop.name == ISSUED_PROPERTY:
-            props.props.remove(prop)
-    props.append(IntProperty(name=ISSUED_PROPERTY, value=number))
-
-
-def _row_cells(sheet: Any, row: int, width: int) -> list[Any]:
-    # sheet[row] would rescan the whole sheet for its width on every call.
-    if width < 1:
-        return []
-    return list(next(sheet.iter_rows(min_row=row, max_row=row, max_col=width)))
 
 
 def _with_results(
@@ -362,13 +335,6 @@ def _with_results(
     return Row(row.number, values, frozenset(unknown))
 
 
-def _write(cell: Any, value: CellValue) -> None:
-    if value == "":
-        value = None
-    cell.value = value
-    if isinstance(value, str):
-        # Text stays text: without this openpyxl would store '=...' as a formula.
-        cell.data_type = "s"
-    elif isinstance(value, datetime | date) and cell.number_format == "General":
-        is_day = not isinstance(value, datetime) or value.time() == time()
-        cell.number_format = "yyyy-mm-dd" if is_day else "yyyy-mm-dd hh:mm"
+def _stored(value: CellValue) -> CellValue:
+    # An empty string clears the cell, as typing nothing would.
+    return None if value == "" else value

@@ -1,0 +1,332 @@
+"""Write a few cells into a worksheet part by editing its text where those cells are.
+
+Only the rows the engine writes are rebuilt; every other byte of the part stays as Excel (or
+whoever) wrote it, so elements leadsync has never heard of survive. Rows are found by their
+`r` attributes with a scan over start tags, which is cheap next to parsing 50,000 rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sync.errors import BackendError
+from sync.snapshot import CellValue
+from sync.xlsx_cells import cell_ref, split_ref, value_xml
+from sync.xlsx_styles import DAY_FORMAT, MOMENT_FORMAT, Styles
+
+# Row attributes an appended row takes from the row above it: how it looks, never whether it
+# is hidden or grouped.
+_LOOK_ATTRIBUTES = ("s", "customFormat", "ht", "customHeight")
+
+
+class PatchRefused(BackendError):
+    """A cell the engine would write holds something a plain value would destroy."""
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    row: int
+    column: int
+    value: CellValue
+    # A new cell takes the style of this column's cell in the same row (a header written
+    # beside the others looks like them).
+    style_from: int | None = None
+
+
+@dataclass
+class SheetEdit:
+    writes: list[CellWrite] = field(default_factory=list)
+    strikes: set[int] = field(default_factory=set)
+    appends: list[dict[int, CellValue]] = field(default_factory=list)
+    last_row: int = 1  # the last row in use: appended rows go below it and look like it
+    header_row: int = 1
+
+    def new_last_row(self) -> int:
+        return self.last_row + len(self.appends)
+
+
+@dataclass
+class _Cell:
+    column: int
+    text: str  # the whole <c> element
+
+
+@dataclass
+class _Row:
+    number: int
+    start_tag: str  # "<row ...>" (normalised to an open tag)
+    cells: list[_Cell]
+    tail: str  # what follows the cells inside the row (an extLst)
+
+
+def _attr(tag: str, name: str) -> str | None:
+    match = re.search(rf'\s{name}="([^"]*)"', tag)
+    return match.group(1) if match else None
+
+
+def _set_attr(tag: str, name: str, value: str | None) -> str:
+    """A start tag (ending in '>' or '/>') with `name` set, or removed when value is None."""
+    tag = re.sub(rf'\s{name}="[^"]*"', "", tag, count=1)
+    if value is None:
+        return tag
+    end = len(tag) - (2 if tag.endswith("/>") else 1)
+    return f'{tag[:end]} {name}="{value}"{tag[end:]}'
+
+
+class SheetPatcher:
+    def __init__(self, text: str, label: str, styles: Styles, date1904: bool) -> None:
+        self.text = text
+        self.label = label
+        self.styles = styles
+        self.date1904 = date1904
+        root = re.search(r"<(\w+:)?worksheet\b", text)
+        self.p = (root.group(1) or "") if root else ""
+        self._column_styles = self._read_column_styles()
+
+    # ---- reading the part -----------------------------------------------------------------
+
+    def _sheet_data(self) -> tuple[int, int, bool]:
+        """Where sheetData's content starts and ends; True when it is written <sheetData/>."""
+        match = re.search(rf"<{self.p}sheetData\b[^>]*?(/?)>", self.text)
+        if match is None:
+            raise PatchRefused(f"{self.label} has no cell table; it is not a worksheet")
+        if match.group(1):
+            return match.start(), match.end(), True
+        end = self.text.find(f"</{self.p}sheetData>", match.end())
+        if end < 0:
+            raise PatchRefused(f"{self.label}: its cell table is damaged")
+        return match.end(), end, False
+
+    def _row_starts(self, begin: int, end: int) -> Iterator[tuple[int, re.Match[str]]]:
+        number = 0
+        pattern = re.compile(rf"<{self.p}row\b[^>]*>")
+        for match in pattern.finditer(self.text, begin, end):
+            given = _attr(match.group(0), "r")
+            number = int(given) if given else number + 1
+            yield number, match
+
+    def _read_column_styles(self) -> list[tuple[int, int, int]]:
+        cols = re.search(rf"<{self.p}cols\b.*?</{self.p}cols>", self.text, re.S)
+        found = []
+        for col in re.findall(rf"<{self.p}col\b[^>]*>", cols.group(0) if cols else ""):
+            style = _attr(col, "style")
+            if style:
+                found.append((int(_attr(col, "min") or 0), int(_attr(col, "max") or 0), int(style)))
+        return found
+
+    def _column_style(self, column: int) -> int:
+        for low, high, style in self._column_styles:
+            if low <= column <= high:
+                return style
+        return 0
+
+    def _parse_row(self, number: int, start: re.Match[str]) -> tuple[_Row, int]:
+        """The row element starting at `start`, and where it ends in the text."""
+        tag = start.group(0)
+        if tag.endswith("/>"):
+            return _Row(number, tag[:-2] + ">", [], ""), start.end()
+        close = self.text.find(f"</{self.p}row>", start.end())
+        if close < 0:
+            raise PatchRefused(f"{self.label}: row {number} is damaged")
+        inner = self.text[start.end() : close]
+        cells: list[_Cell] = []
+        column = 0
+        last_end = 0
+        pattern = rf"<{self.p}c\b[^>]*?(?:/>|>.*?</{self.p}c>)"
+        for match in re.finditer(pattern, inner, re.S):
+            ref = _attr(match.group(0)[: match.group(0).index(">") + 1], "r")
+            column = split_ref(ref)[1] if ref else column + 1
+            cells.append(_Cell(column, match.group(0)))
+            last_end = match.end()
+        return _Row(number, tag, cells, inner[last_end:]), close + len(f"</{self.p}row>")
+
+    # ---- the edit -------------------------------------------------------------------------
+
+    def apply(self, edit: SheetEdit) -> str:
+        begin, end, empty = self._sheet_data()
+        wanted: dict[int, dict[int, CellWrite]] = {}
+        for write in edit.writes:
+            wanted.setdefault(write.row, {})[write.column] = write
+        template = edit.last_row if edit.appends and edit.last_row > edit.header_row else None
+        rows: dict[int, tuple[_Row, int, int]] = {}  # number -> (row, start, end)
+        after: list[tuple[int, int]] = []  # (number, start) of every row, for insertions
+        appended = range(edit.last_row + 1, edit.new_last_row() + 1)
+        needed = set(wanted) | edit.strikes | set(appended) | ({template} if template else set())
+        if not empty:
+            for number, match in self._row_starts(begin, end):
+                after.append((number, match.start()))
+                if number in needed:
+                    row, row_end = self._parse_row(number, match)
+                    rows[number] = (row, match.start(), row_end)
+        template_row = rows[template][0] if template in rows else None
+        for offset, values in enumerate(edit.appends, start=1):
+            number = edit.last_row + offset
+            for column, value in values.items():
+                wanted.setdefault(number, {})[column] = CellWrite(number, column, value)
+            if template_row is not None:
+                for cell in template_row.cells:
+                    wanted.setdefault(number, {}).setdefault(
+                        cell.column, CellWrite(number, cell.column, None)
+                    )
+        edits: list[tuple[int, int, str]] = []
+        for number in sorted(set(wanted) | edit.strikes):
+            writes = wanted.get(number, {})
+            if number in rows:
+                row, start, stop = rows[number]
+                below = template_row if number > edit.last_row else None
+                self._write_row(row, writes, number in edit.strikes, below)
+                edits.append((start, stop, _row_xml(row)))
+            elif writes:
+                row = _Row(number, f'<{self.p}row r="{number}">', [], "")
+                if template_row is not None and number > edit.last_row:
+                    row.start_tag = _look_like(row.start_tag, template_row.start_tag)
+                self._write_row(row, writes, number in edit.strikes, template_row)
+                position = next((s for n, s in after if n > number), end)
+                edits.append((position, position, _row_xml(row)))
+        text = self._splice(edits, begin, end, empty)
+        return text
+
+    def _splice(self, edits: list[tuple[int, int, str]], begin: int, end: int, empty: bool) -> str:
+        if not edits:
+            return self.text
+        if empty:
+            inner = "".join(t for _s, _e, t in sorted(edits, key=lambda e: e[0]))
+            opened = self.text[begin:end][:-2] + ">"
+            return self.text[:begin] + opened + inner + f"</{self.p}sheetData>" + self.text[end:]
+        pieces = []
+        cursor = 0
+        for start, stop, replacement in sorted(edits, key=lambda e: (e[0], e[1])):
+            pieces.append(self.text[cursor:start])
+            pieces.append(replacement)
+            cursor = stop
+        pieces.append(self.text[cursor:])
+        return "".join(pieces)
+
+    def _write_row(
+        self,
+        row: _Row,
+        writes: dict[int, CellWrite],
+        strike: bool,
+        template: _Row | None = None,
+    ) -> None:
+        by_column = {cell.column: cell for cell in row.cells}
+        template_styles = (
+            {c.column: int(_attr(_start(c.text), "s") or 0) for c in template.cells}
+            if template is not None
+            else {}
+        )
+        for column, write in writes.items():
+            existing = by_column.get(column)
+            ref = cell_ref(row.number, column)
+            if existing is not None:
+                _refuse_if_rich(existing.text, f"{self.label} cell {ref}")
+                style = int(_attr(_start(existing.text), "s") or 0)
+                if write.value is None and template is not None:
+                    continue
+                existing.text = self._cell(existing.text, ref, write.value, style)
+            else:
+                style = self._new_cell_style(row, column, write, by_column, template_styles)
+                cell = _Cell(column, value_xml(ref, None, style, self.date1904))
+                cell.text = self._cell(cell.text, ref, write.value, style)
+                by_column[column] = cell
+        if strike:
+            for cell in by_column.values():
+                if _has_value(cell.text):
+                    style = int(_attr(_start(cell.text), "s") or 0)
+                    struck = self.styles.strike(style)
+                    cell.text = _restyle(cell.text, struck)
+        row.cells = [by_column[c] for c in sorted(by_column)]
+        if row.cells:
+            row.start_tag = _widen_spans(row.start_tag, row.cells[0].column, row.cells[-1].column)
+
+    def _new_cell_style(
+        self,
+        row: _Row,
+        column: int,
+        write: CellWrite,
+        by_column: dict[int, _Cell],
+        template_styles: dict[int, int],
+    ) -> int:
+        if column in template_styles:
+            return template_styles[column]
+        if write.style_from is not None and write.style_from in by_column:
+            return int(_attr(_start(by_column[write.style_from].text), "s") or 0)
+        if _attr(row.start_tag, "customFormat") in ("1", "true"):
+            return int(_attr(row.start_tag, "s") or 0)
+        return self._column_style(column)
+
+    def _cell(self, element: str, ref: str, value: CellValue, style: int) -> str:
+        """`element` (a <c>) holding `value`, keeping every attribute but its type."""
+        if isinstance(value, datetime | date) and not isinstance(value, bool):
+            with_time = isinstance(value, datetime) and value.time() != time()
+            style = self.styles.dated(style, MOMENT_FORMAT if with_time else DAY_FORMAT)
+        fresh = value_xml(ref, value, style, self.date1904)
+        tag = _start(element)
+        fresh_tag = _start(fresh)
+        tag = _set_attr(tag, "t", _attr(fresh_tag, "t"))
+        tag = _set_attr(tag, "s", str(style) if style else None)
+        body = fresh[len(fresh_tag) :]
+        if fresh_tag.endswith("/>"):
+            return tag if tag.endswith("/>") else tag[:-1] + "/>"
+        tag = tag[:-2] + ">" if tag.endswith("/>") else tag
+        return tag + body
+
+
+def _start(element: str) -> str:
+    return element[: element.index(">") + 1]
+
+
+def _has_value(element: str) -> bool:
+    return not _start(element).endswith("/>")
+
+
+def _refuse_if_rich(element: str, where: str) -> None:
+    tag = _start(element)
+    if re.search(r"<(\w+:)?f\b", element):
+        raise PatchRefused(
+            f"{where} holds a formula, and leadsync writes there; replace the formula with "
+            "its value (or clear the cell) and run leadsync again. Nothing was written."
+        )
+    if _attr(tag, "vm") is not None or _attr(tag, "cm") is not None:
+        raise PatchRefused(
+            f"{where} holds a picture or linked data type, and leadsync writes there; move "
+            "it to another column and run leadsync again. Nothing was written."
+        )
+
+
+def _restyle(element: str, style: int) -> str:
+    tag = _start(element)
+    return _set_attr(tag, "s", str(style) if style else None) + element[len(tag) :]
+
+
+def _row_xml(row: _Row) -> str:
+    cells = "".join(cell.text for cell in row.cells)
+    if not cells and not row.tail:
+        return row.start_tag[:-1] + "/>"
+    name = re.match(r"<([\w:]+)", row.start_tag)
+    assert name is not None
+    return f"{row.start_tag}{cells}{row.tail}</{name.group(1)}>"
+
+
+def _look_like(tag: str, template: str) -> str:
+    for name in _LOOK_ATTRIBUTES:
+        tag = _set_attr(tag, name, _attr(template, name))
+    dy = re.search(r'\s(\w+:dyDescent)="([^"]*)"', template)
+    if dy:
+        tag = _set_attr(tag, dy.group(1), dy.group(2))
+    return tag
+
+
+def _widen_spans(tag: str, first: int, last: int) -> str:
+    spans = _attr(tag, "spans")
+    if not spans:
+        return tag
+    bounds = [int(n) for part in spans.split() for n in part.split(":") if n.isdigit()]
+    if not bounds or (min(bounds) <= first and last <= max(bounds)):
+        return tag
+    if " " in spans:
+        return _set_attr(tag, "spans", None)  # several ranges: an optional hint, dropped
+    return _set_attr(tag, "spans", f"{min(first, *bounds)}:{max(last, *bounds)}")
