@@ -90,26 +90,40 @@ def main() -> None:
     default=None,
     help="With --google: the service account's JSON key (default: Application Default).",
 )
+@click.option(
+    "--excel-buttons",
+    is_flag=True,
+    help="Create prospecting.xlsm instead: Prospects, Leads and Clients in one workbook, with "
+    "buttons that run leadsync from Excel (xlwings).",
+)
 def init(
     folder: Path,
     time_zone: str | None,
     owner: str,
     spreadsheet: str | None,
     credentials: Path | None,
+    excel_buttons: bool,
 ) -> None:
     """Create prospects.xlsx, leads.xlsx and leadsync.toml in FOLDER from the templates.
 
     With --google, lay out the Prospects, Leads and Clients tabs in an existing spreadsheet
-    shared with the service account instead; running it again changes nothing.
+    shared with the service account instead; running it again changes nothing. With
+    --excel-buttons, create prospecting.xlsm (every tab, and buttons) and leadsync.toml.
 
     \b
     Example: leadsync init sales/ --time-zone Europe/Rome --owner "Giulia"
+    Example: leadsync init sales/ --excel-buttons --time-zone Europe/Rome
     Example: leadsync init sales/ --google https://docs.google.com/spreadsheets/d/ID/edit \\
                --credentials service-account.json
     """
     config = folder / CONFIG_FILE
+    if spreadsheet is not None and excel_buttons:
+        _fail(LeadsyncError("--google and --excel-buttons: choose one"))
     if spreadsheet is not None:
         _init_google(folder, spreadsheet, credentials, time_zone, owner)
+        return
+    if excel_buttons:
+        _init_excel_buttons(folder, time_zone, owner)
         return
     if config.exists():
         _fail(LeadsyncError(f"{config} already exists; leadsync init never overwrites it"))
@@ -123,6 +137,33 @@ def init(
     _guarded(lambda: load_config(config))
     console.print(f"Created [bold]{prospects}[/], [bold]{tracker}[/] and [bold]{config}[/].")
     console.print("Type + in the Flag column of a prospect, save, then run: leadsync sync")
+
+
+def _init_excel_buttons(folder: Path, zone: str | None, owner: str) -> None:
+    # Imported here: building it reads the installed xlwings' VBA module.
+    from sync.xlsm_template import BUTTONS_FILE, create_buttons_workbook
+
+    config = folder / CONFIG_FILE
+    workbook = folder / BUTTONS_FILE
+    if config.exists():
+        _fail(LeadsyncError(f"{config} already exists; leadsync init never overwrites it"))
+    if workbook.exists():
+        _fail(FileExistsError(f"{workbook} already exists; leadsync will not overwrite it."))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        # Settings live in leadsync.toml (beside the workbook, so the buttons find it); the
+        # workbook's own xlwings.conf rows stay empty rather than say the same thing twice.
+        create_buttons_workbook(workbook)
+    except (FileExistsError, FileNotFoundError) as error:
+        _fail(error)
+    text = starter_config(workbook.name, workbook.name, zone or local_zone_name(), owner)
+    config.write_text(text, encoding="utf-8")
+    _guarded(lambda: load_config(config))
+    console.print(f"Created [bold]{workbook}[/] and [bold]{config}[/].")
+    console.print(
+        "Open it in Excel and enable macros, type + in the Flag column of a prospect, then "
+        "press Sync now (or run: leadsync sync)"
+    )
 
 
 def _init_google(

@@ -107,10 +107,27 @@ def build_one_workbook(
     leads: Sequence[Mapping[str, object]] = (),
 ) -> None:
     """One workbook holding Prospects, Leads and Clients: the layout the Excel buttons use."""
-    wb = _tracker_workbook(leads)
-    _prospects_tab(wb.create_sheet(PROSPECTS_TAB, 0), prospects)
+    _save_atomically(one_workbook(prospects, leads), path)
+
+
+def one_workbook(
+    prospects: Sequence[Mapping[str, object]] = (),
+    leads: Sequence[Mapping[str, object]] = (),
+    *,
+    header_row: int = 1,
+) -> Any:
+    """The openpyxl Workbook `build_one_workbook` saves. With `header_row` above 1, the
+    Prospects and Leads headers start lower and the rows above them are left free (the
+    buttons workbook of sync.xlsm_template keeps its button bar there); Clients keeps row 1."""
+    wb = _tracker_workbook(leads, header_row)
+    _prospects_tab(wb.create_sheet(PROSPECTS_TAB, 0), prospects, header_row)
     wb.active = 0
-    _save_atomically(wb, path)
+    return wb
+
+
+def prospecting_workbook(rows: Sequence[Mapping[str, object]] = (), *, header_row: int = 1) -> Any:
+    """The openpyxl Workbook `build_prospecting_workbook` saves (see `one_workbook`)."""
+    return _prospecting_workbook(rows, header_row)
 
 
 def template_dir() -> Path | None:
@@ -166,34 +183,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _prospecting_workbook(rows: Sequence[Mapping[str, object]]) -> Any:
+def _prospecting_workbook(rows: Sequence[Mapping[str, object]], header_row: int = 1) -> Any:
     wb = Workbook()
     wb.active.title = PROSPECTS_TAB
-    _prospects_tab(wb.active, rows)
+    _prospects_tab(wb.active, rows, header_row)
     return wb
 
 
-def _prospects_tab(ws: Any, rows: Sequence[Mapping[str, object]]) -> None:
-    _lay_out_tab(ws, TabKind.PROSPECTS, rows)
-    _add_list_validation(ws, TabKind.PROSPECTS, "flag", FLAG_CHOICES, "Flag", FLAG_ERROR)
+def _prospects_tab(ws: Any, rows: Sequence[Mapping[str, object]], header_row: int = 1) -> None:
+    _lay_out_tab(ws, TabKind.PROSPECTS, rows, header_row)
+    _add_list_validation(
+        ws, TabKind.PROSPECTS, "flag", FLAG_CHOICES, "Flag", FLAG_ERROR, header_row
+    )
 
 
-def _tracker_workbook(leads: Sequence[Mapping[str, object]]) -> Any:
+def _tracker_workbook(leads: Sequence[Mapping[str, object]], header_row: int = 1) -> Any:
     wb = Workbook()
     leads_ws = wb.active
     leads_ws.title = LEADS_TAB
-    _lay_out_tab(leads_ws, TabKind.LEADS, leads)
-    _add_list_validation(leads_ws, TabKind.LEADS, "status", STATUS_CHOICES, "Status", STATUS_ERROR)
+    _lay_out_tab(leads_ws, TabKind.LEADS, leads, header_row)
+    _add_list_validation(
+        leads_ws, TabKind.LEADS, "status", STATUS_CHOICES, "Status", STATUS_ERROR, header_row
+    )
     clients_ws = wb.create_sheet(CLIENTS_TAB)
     _lay_out_tab(clients_ws, TabKind.CLIENTS, ())
     wb.active = 0
     return wb
 
 
-def _lay_out_tab(ws: Any, kind: TabKind, rows: Sequence[Mapping[str, object]]) -> None:
+def _lay_out_tab(
+    ws: Any, kind: TabKind, rows: Sequence[Mapping[str, object]], header_row: int = 1
+) -> None:
     fields = FIELDS[kind]
     for col, f in enumerate(fields, start=1):
-        cell = ws.cell(row=1, column=col, value=f.header)
+        cell = ws.cell(row=header_row, column=col, value=f.header)
         cell.font = _ENGINE_FONT if f.engine_owned else _HEADER_FONT
         cell.fill = _ENGINE_FILL if f.engine_owned else _HEADER_FILL
         cell.border = _HEADER_BORDER
@@ -204,14 +227,19 @@ def _lay_out_tab(ws: Any, kind: TabKind, rows: Sequence[Mapping[str, object]]) -
             # A column style, not 5,000 formatted cells: what a person types later takes it.
             dimension.number_format = COLUMN_FORMATS[f.key]
 
-    _write_rows(ws, kind, fields, rows)
-    ws.freeze_panes = "A2"
+    _write_rows(ws, kind, fields, rows, header_row)
+    ws.freeze_panes = f"A{header_row + 1}"
     # The filter spans whatever rows exist now; Excel and LibreOffice widen it as rows are added.
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(fields))}{max(1, len(rows) + 1)}"
+    last = get_column_letter(len(fields))
+    ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(rows)}"
 
 
 def _write_rows(
-    ws: Any, kind: TabKind, fields: Sequence[Field], rows: Sequence[Mapping[str, object]]
+    ws: Any,
+    kind: TabKind,
+    fields: Sequence[Field],
+    rows: Sequence[Mapping[str, object]],
+    header_row: int = 1,
 ) -> None:
     columns = {f.key: col for col, f in enumerate(fields, start=1)}
     for offset, row in enumerate(rows):
@@ -221,7 +249,7 @@ def _write_rows(
         for key, value in row.items():
             if value is None:
                 continue
-            cell = ws.cell(row=offset + 2, column=columns[key], value=value)
+            cell = ws.cell(row=header_row + 1 + offset, column=columns[key], value=value)
             if isinstance(value, str):
                 # openpyxl turns any string starting with "=" into a formula; a prospect named
                 # "=HYPERLINK(...)" must stay the text a person typed.
@@ -235,7 +263,13 @@ def _write_rows(
 
 
 def _add_list_validation(
-    ws: Any, kind: TabKind, key: str, choices: Sequence[str], title: str, error: str
+    ws: Any,
+    kind: TabKind,
+    key: str,
+    choices: Sequence[str],
+    title: str,
+    error: str,
+    header_row: int = 1,
 ) -> None:
     fields = FIELDS[kind]
     col = get_column_letter(fields.index(field(kind, key)) + 1)
@@ -247,7 +281,7 @@ def _add_list_validation(
         errorTitle=title,
         error=error,
     )
-    validation.add(f"{col}2:{col}{VALIDATED_LAST_ROW}")
+    validation.add(f"{col}{header_row + 1}:{col}{VALIDATED_LAST_ROW}")
     ws.add_data_validation(validation)
 
 

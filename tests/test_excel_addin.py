@@ -2,11 +2,14 @@
 
 Each test builds a real workbook, hands xlwings' remote engine its JSON as Excel would, runs
 the button's function, applies the actions the engine returns back to the file, and looks at
-the file as the salesperson would after pressing the button.
+the file as the salesperson would after pressing the button. The tests of the buttons a person
+presses run on both one-workbook layouts: the plain .xlsx of sync.templates and the .xlsm with
+the buttons (sync.xlsm_template: a button bar above the headers, an xlwings.conf sheet).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,8 +20,13 @@ from factories import config_text, lead_row, prospect, read_records
 from xlwings_remote import count_actions_per_sheet, run_in_book
 
 import excel_addin
-from sync.headers import TabKind
+from sync.headers import FIELDS, TabKind, canonical_headers
+from sync.layout import HEADER_SEARCH_ROWS
 from sync.templates import build_one_workbook, build_prospecting_workbook, build_tracker_workbook
+from sync.xlsm_template import HEADER_ROW, build_buttons_workbook
+
+# "xlsx": build_one_workbook's layout; "xlsm": the workbook with the buttons, as a person gets it.
+LAYOUTS = ["xlsx", "xlsm"]
 
 
 @pytest.fixture(autouse=True)
@@ -29,21 +37,52 @@ def _a_desk_in_rome(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def workbook(
-    tmp_path: Path, prospects: list[dict[str, Any]], leads: list[dict[str, Any]] | None = None
+    tmp_path: Path,
+    prospects: list[dict[str, Any]],
+    leads: list[dict[str, Any]] | None = None,
+    layout: str = "xlsx",
 ) -> Path:
-    path = tmp_path / "Sales.xlsx"
-    build_one_workbook(path, prospects, leads or [])
+    path = tmp_path / f"Sales.{layout}"
+    if layout == "xlsm":
+        build_buttons_workbook(path, prospects=prospects, leads=leads or [])
+    else:
+        build_one_workbook(path, prospects, leads or [])
     return path
 
 
+def below_header(cells: str, layout: str) -> str:
+    """A range given for headers on row 1, moved to where this layout's rows are."""
+    offset = HEADER_ROW - 1 if layout == "xlsm" else 0
+    return re.sub(r"\d+", lambda row: str(int(row.group()) + offset), cells)
+
+
 def rows(path: Path, tab: str, kind: TabKind) -> list[dict[str, Any]]:
-    return read_records(path, tab, kind)
+    """The tab's records, with their sheet row under '_row', wherever its header is."""
+    ws = openpyxl.load_workbook(path)[tab]
+    headers = canonical_headers(kind)
+    tops = [
+        n
+        for n in range(1, HEADER_SEARCH_ROWS + 1)
+        if [c.value for c in ws[n]][: len(headers)] == headers
+    ]
+    if tops == [1]:
+        return read_records(path, tab, kind)
+    (top,) = tops
+    keys = [f.key for f in FIELDS[kind]]
+    return [
+        {"_row": number, **dict(zip(keys, cells, strict=False))}
+        for number, cells in enumerate(ws.iter_rows(min_row=top + 1, values_only=True), top + 1)
+        if any(c is not None for c in cells)
+    ]
 
 
-def test_sync_now_makes_each_lead_once_in_a_few_actions_per_tab(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_sync_now_makes_each_lead_once_in_a_few_actions_per_tab(
+    tmp_path: Path, layout: str
+) -> None:
     people = [prospect(f"Cliente {n} Srl") for n in range(1, 41)]
     people += [prospect("Solo Srl", flag=None), prospect(None)]  # no company: a note
-    path = workbook(tmp_path, people)
+    path = workbook(tmp_path, people, layout=layout)
 
     first = run_in_book(path, excel_addin.sync_now)
     leads = rows(path, "Leads", TabKind.LEADS)
@@ -70,17 +109,20 @@ def test_sync_now_makes_each_lead_once_in_a_few_actions_per_tab(tmp_path: Path) 
     assert len(rows(path, "Leads", TabKind.LEADS)) == 40
 
 
-def test_text_from_a_person_stays_text(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_text_from_a_person_stays_text(tmp_path: Path, layout: str) -> None:
     sneaky = '=IMPORTXML("http://example.com","//a")'
-    path = workbook(
-        tmp_path, [prospect("Rossi Srl", contact=sneaky, phone="+39 02 1234", notes="007")]
-    )
+    person = prospect("Rossi Srl", contact=sneaky, phone="+39 02 1234", notes="007")
+    path = workbook(tmp_path, [person], layout=layout)
     run_in_book(path, excel_addin.sync_now)
     (lead,) = rows(path, "Leads", TabKind.LEADS)
     assert (lead["contact"], lead["phone"], lead["notes"]) == (sneaky, "+39 02 1234", "007")
 
 
-def test_convert_selection_makes_leads_of_the_selected_rows_only(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_convert_selection_makes_leads_of_the_selected_rows_only(
+    tmp_path: Path, layout: str
+) -> None:
     path = workbook(
         tmp_path,
         [
@@ -89,9 +131,13 @@ def test_convert_selection_makes_leads_of_the_selected_rows_only(tmp_path: Path)
             prospect("Gamma Srl", flag="x"),
             prospect("Delta Srl", flag=None),
         ],
+        layout=layout,
     )
     run = run_in_book(
-        path, excel_addin.convert_selection, active_sheet="Prospects", selection="B2:C4"
+        path,
+        excel_addin.convert_selection,
+        active_sheet="Prospects",
+        selection=below_header("B2:C4", layout),
     )
     assert sorted(lead["company"] for lead in rows(path, "Leads", TabKind.LEADS)) == [
         "Alfa Srl",
@@ -102,9 +148,12 @@ def test_convert_selection_makes_leads_of_the_selected_rows_only(tmp_path: Path)
     assert "2 row(s) marked +" in str(run.alerts[0]["args"][0])
 
 
-def test_strike_selection_marks_x_and_notes_it(tmp_path: Path) -> None:
-    path = workbook(tmp_path, [prospect("Alfa Srl", flag=None), prospect("Beta Srl", flag=None)])
-    run_in_book(path, excel_addin.strike_selection, active_sheet="Prospects", selection="A3")
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_strike_selection_marks_x_and_notes_it(tmp_path: Path, layout: str) -> None:
+    people = [prospect("Alfa Srl", flag=None), prospect("Beta Srl", flag=None)]
+    path = workbook(tmp_path, people, layout=layout)
+    selection = below_header("A3", layout)
+    run_in_book(path, excel_addin.strike_selection, active_sheet="Prospects", selection=selection)
     by_company = {r["company"]: r for r in rows(path, "Prospects", TabKind.PROSPECTS)}
     assert (
         by_company["Beta Srl"]["flag"] == "x"
@@ -123,18 +172,23 @@ def test_a_selection_on_the_wrong_tab_is_explained_and_changes_nothing(tmp_path:
     assert openpyxl.load_workbook(path)["Prospects"]["A2"].value == before
 
 
-def test_set_standby_needs_a_future_date_and_says_which_rows_lack_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_set_standby_needs_a_future_date_and_says_which_rows_lack_one(
+    tmp_path: Path, layout: str
+) -> None:
     later = date.today() + timedelta(days=20)
     leads = [
         lead_row("L-0001", "Alfa Srl", "To-do", next_action_date=later),
         lead_row("L-0002", "Beta Srl", "To-do"),
     ]
-    path = workbook(tmp_path, [], leads)
-    run = run_in_book(path, excel_addin.set_standby, active_sheet="Leads", selection="A2:A3")
+    path = workbook(tmp_path, [], leads, layout=layout)
+    selection = below_header("A2:A3", layout)
+    run = run_in_book(path, excel_addin.set_standby, active_sheet="Leads", selection=selection)
     status = {lead["company"]: lead["status"] for lead in rows(path, "Leads", TabKind.LEADS)}
     assert status == {"Alfa Srl": "Standby", "Beta Srl": "To-do"}
     message = str(run.alerts[0]["args"][0])
-    assert "1 lead(s) set to Standby" in message and "Row(s) 3 need a future" in message
+    beta = below_header("3", layout)
+    assert "1 lead(s) set to Standby" in message and f"Row(s) {beta} need a future" in message
 
 
 def test_setup_adds_the_missing_tabs_and_a_second_press_changes_nothing(tmp_path: Path) -> None:

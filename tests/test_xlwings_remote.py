@@ -29,6 +29,8 @@ from xlwings_remote import (
     typed_input,
 )
 
+from sync.xlsm_template import build_buttons_workbook
+
 CORPUS = Path(
     os.environ.get(
         "LEADSYNC_EXCEL_CORPUS",
@@ -315,3 +317,27 @@ def test_a_macro_workbook_keeps_its_vba_byte_for_byte(tmp_path: Path) -> None:
         assert after.read(VBA_PART) == before.read(VBA_PART)
     sheet = openpyxl.load_workbook(path).worksheets[0]
     assert (sheet["A1"].value, sheet["C3"].value, sheet["D3"].value) == (123, "written", 5)
+
+
+def test_the_buttons_workbook_keeps_its_vba_and_buttons_through_the_harness(
+    tmp_path: Path,
+) -> None:
+    # The harness saves with openpyxl, which keeps an .xlsm's VBA and legacy (VML) drawings; a
+    # button test on the real template must not pass on a file that lost its buttons.
+    path = tmp_path / "prospecting.xlsm"
+    build_buttons_workbook(path, prospects=[{"flag": "+", "company": "Acme Inc"}])
+    with zipfile.ZipFile(path) as built:
+        kept = {n: built.read(n) for n in built.namelist() if n.endswith((".bin", ".vml"))}
+    seen: list[str] = []
+
+    def entry(book: Any) -> None:
+        seen.extend(sheet.name for sheet in book.sheets)
+        book.sheets["Prospects"].range("C3").value = [["'Mario Rossi"]]
+
+    run_in_book(path, entry)
+    assert seen == ["Prospects", "Leads", "Clients", "xlwings.conf"]
+    assert set(kept) == {VBA_PART, "xl/drawings/vmlDrawing1.vml", "xl/drawings/vmlDrawing2.vml"}
+    with zipfile.ZipFile(path) as after:
+        assert {n: after.read(n) for n in kept} == kept
+        assert b"<legacyDrawing" in after.read("xl/worksheets/sheet1.xml")
+    assert openpyxl.load_workbook(path)["Prospects"]["C3"].value == "Mario Rossi"
