@@ -9,6 +9,11 @@ The file is a Compound File Binary ([MS-CFB], version 3) holding the storages an
     VBA/dir            project information, references and modules, compressed (2.3.4.2)
     VBA/<module>       each module's source, compressed (2.3.4.3)
 
+Modules are of four kinds: standard modules (`Module=` in PROJECT, MODULETYPE 0x0021), class
+modules (`Class=`, MODULETYPE 0x0022), and the workbook's and each worksheet's document module
+(`Document=`, MODULETYPE 0x0022). `class_module_from_cls` reads a class module exported by the
+VBA editor (a `.cls` file). Designer modules (UserForms) are not written.
+
 Only source code is written: no p-code, no SRP streams. With `_VBA_PROJECT.Version` at 0xFFFF the
 host has no cache it could trust, so it compiles the modules from their source when the workbook
 opens (MS-OVBA 1.6). Every field that real Excel fills with something random (project GUID, the
@@ -21,6 +26,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import itertools
+import re
 import struct
 import unicodedata
 import uuid
@@ -28,7 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-ModuleKind = Literal["standard", "workbook", "worksheet"]
+ModuleKind = Literal["standard", "class", "workbook", "worksheet"]
+_KINDS: tuple[ModuleKind, ...] = ("standard", "class", "workbook", "worksheet")
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,8 @@ class VbaModule:
     """One module of the project, as a person would see it in the VBA editor.
 
     `source` carries no `Attribute VB_...` header lines: the writer adds the ones Excel expects
-    for the kind of module, so they cannot disagree with the module's name and kind.
+    for the kind of module, so they cannot disagree with the module's name and kind. For a
+    class module exported as a `.cls` file, `class_module_from_cls` removes them.
     """
 
     name: str
@@ -457,7 +465,23 @@ _DOCUMENT_ATTRIBUTES = (
     "Attribute VB_TemplateDerived = False",
     "Attribute VB_Customizable = True",
 )
+# The header Excel keeps in the module stream of a class module made with Insert > Class Module
+# (Instancing "1 - Private": no instance without `New`, not visible to other projects). A .cls
+# export shows only VB_Name and the four in the middle; the stream, as Excel saves it (xlwings'
+# own quickstart_standalone.xlsm, and class modules in the wild), also has a VB_Base naming
+# VBA's class-module base and the two template attributes.
+_CLASS_ATTRIBUTES = (
+    "Attribute VB_GlobalNameSpace = False",
+    "Attribute VB_Creatable = False",
+    "Attribute VB_PredeclaredId = False",
+    "Attribute VB_Exposed = False",
+    "Attribute VB_TemplateDerived = False",
+    "Attribute VB_Customizable = False",
+)
+# VB_Base of each kind but "standard": the class a module extends (an Excel Workbook or
+# Worksheet for a document module, VBA's own class-module base for a class module).
 _VB_BASE = {
+    "class": "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}",
     "workbook": "0{00020819-0000-0000-C000-000000000046}",
     "worksheet": "0{00020820-0000-0000-C000-000000000046}",
 }
@@ -518,6 +542,66 @@ def build_vba_project(
     return _write_compound_file(root)
 
 
+# The header the VBA editor puts before a class module it exports, for its own import: the
+# `VERSION 1.0 CLASS` line and a BEGIN ... END block of instancing properties (VBA writes
+# `MultiUse = -1  'True`). A form's .frm starts `VERSION 5.00` and has a designer as well.
+_CLS_VERSION = re.compile(r"VERSION\s+1\.0\s+CLASS", re.IGNORECASE)
+# `Attribute VB_Name = "x"`, a module-level attribute; a procedure's reads `Attribute Proc.VB_...`.
+_MODULE_ATTRIBUTE = re.compile(r"\s*Attribute\s+(\w+)\s*=\s*(.*?)\s*", re.IGNORECASE)
+
+
+def class_module_from_cls(name: str, text: str) -> VbaModule:
+    """The class module `name` from the text of a `.cls` file the VBA editor exported.
+
+    The export's header (`VERSION 1.0 CLASS`, `BEGIN` ... `END`) is the editor's import
+    format, never part of a module, and is dropped. So are the module-level `Attribute VB_...`
+    lines that follow it: `build_vba_project` writes the ones Excel writes for a new class
+    module. Of what that changes, `VB_Exposed = True` only made the class visible to other
+    projects referencing this one and `VB_Description` is a help text; `VB_PredeclaredId = True`
+    (a default instance code may rely on) and a `VB_Base` other than a class module's (a
+    document module exported as .cls) would change what the module is, so they are refused, as
+    is a `VB_Name` other than `name`. Procedure-level attributes, such as
+    `Attribute Item.VB_UserMemId = 0` (the default member), stay in the source. Text without
+    the export header (a module stream as olevba prints it) is read the same way.
+    """
+    lines = _lines(text.removeprefix("\ufeff"))
+    at = 0
+    if lines and lines[0].strip().upper().startswith("VERSION"):
+        if not _CLS_VERSION.fullmatch(lines[0].strip()):
+            raise ValueError(
+                f"class {name!r}: {lines[0].strip()!r} is not the header of an exported class "
+                "module (VERSION 1.0 CLASS)"
+            )
+        if len(lines) < 2 or lines[1].strip().upper() != "BEGIN":
+            raise ValueError(f"class {name!r}: the VERSION line is not followed by BEGIN")
+        ends = [n for n in range(2, len(lines)) if lines[n].strip().upper() == "END"]
+        if not ends:
+            raise ValueError(f"class {name!r}: the BEGIN block of the header has no END")
+        at = ends[0] + 1
+    while at < len(lines) and (attribute := _MODULE_ATTRIBUTE.fullmatch(lines[at])):
+        statement = lines[at]
+        at += 1
+        # An attribute value continued on the next line with " _".
+        while statement.endswith(" _") and at < len(lines):
+            statement = statement[:-1] + lines[at].strip()
+            at += 1
+        attribute = _MODULE_ATTRIBUTE.fullmatch(statement) or attribute
+        key, value = attribute.group(1).upper(), attribute.group(2)
+        if key == "VB_NAME" and value.strip('"').upper() != name.upper():
+            raise ValueError(f"class {name!r}: the file is the class {value}")
+        if key == "VB_PREDECLAREDID" and value.upper() != "FALSE":
+            raise ValueError(
+                f"class {name!r}: VB_PredeclaredId = {value} (a default instance) cannot be "
+                "kept: a class module is written with VB_PredeclaredId = False"
+            )
+        if key == "VB_BASE" and value.strip('"').upper() != _VB_BASE["class"]:
+            raise ValueError(
+                f"class {name!r}: VB_Base = {value} makes it a document or designer module, "
+                "not a class module"
+            )
+    return VbaModule(name, "".join(line + "\r\n" for line in lines[at:]), "class")
+
+
 def _encoding(code_page: int) -> str:
     try:
         return codecs.lookup(f"cp{code_page}").name
@@ -562,7 +646,7 @@ def _check_modules(project_name: str, modules: Sequence[VbaModule], encoding: st
         if key in _VBA_STORAGE_STREAMS:
             raise ValueError(f"module name {module.name!r} is taken by a stream of the project")
         seen[key] = f"module {module.name!r}"
-        if module.kind not in ("standard", "workbook", "worksheet"):
+        if module.kind not in _KINDS:
             raise ValueError(f"module {module.name!r} has an unknown kind {module.kind!r}")
         for line in _lines(module.source):
             words = line.split(None, 2)
@@ -597,7 +681,7 @@ def _module_text(module: VbaModule) -> str:
     header = [f'Attribute VB_Name = "{module.name}"']
     if module.kind != "standard":
         header.append(f'Attribute VB_Base = "{_VB_BASE[module.kind]}"')
-        header.extend(_DOCUMENT_ATTRIBUTES)
+        header.extend(_CLASS_ATTRIBUTES if module.kind == "class" else _DOCUMENT_ATTRIBUTES)
     return "".join(line + "\r\n" for line in [*header, *_lines(module.source)])
 
 
@@ -641,8 +725,9 @@ def _dir_stream(
         out += _record(0x0031, struct.pack("<I", 0))  # MODULEOFFSET: no p-code before source
         out += _record(0x001E, struct.pack("<I", 0))  # MODULEHELPCONTEXT
         out += _record(0x002C, struct.pack("<H", 0xFFFF))  # MODULECOOKIE: 0xFFFF on write
-        # MODULETYPE (0x0021 procedural, 0x0022 document) and the terminators have a 4-byte
-        # Reserved 0 where other records have their size: an empty record writes exactly that.
+        # MODULETYPE (0x0021 procedural; 0x0022 document, class or designer) and the
+        # terminators have a 4-byte Reserved 0 where other records have their size: an empty
+        # record writes exactly that.
         out += _record(0x0021 if module.kind == "standard" else 0x0022, b"")
         out += _record(0x002B, b"")  # module terminator
     out += _record(0x0010, b"")  # dir terminator
@@ -655,8 +740,10 @@ def _project_stream(
     lines = [f'ID="{project_id}"']
     for module in modules:
         if module.kind == "standard":
-            lines.append(f"Module={module.name}")
-        else:
+            lines.append(f"Module={module.name}")  # ProjectStdModule (2.3.1.5)
+        elif module.kind == "class":
+            lines.append(f"Class={module.name}")  # ProjectClassModule (2.3.1.6)
+        else:  # ProjectDocModule (2.3.1.4)
             lines.append(f"Document={module.name}/&H00000000")
     lines += [
         f'Name="{project_name}"',

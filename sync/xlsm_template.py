@@ -1,8 +1,10 @@
 """The prospecting workbook with buttons: an .xlsm whose buttons run `excel_addin` in Python.
 
-Built, never stored: the VBA project holds xlwings' own VBA module (`xlwings.bas`, BSD-3, read
-from the installed xlwings package at build time), which is not this repository's to commit, and
-which must match the installed xlwings' Python side (xlwings refuses to run across versions).
+Built, never stored: the VBA project holds xlwings' own VBA module (`xlwings.bas`, BSD-3) and
+the `Dictionary` class module xlwings ships beside it (`addin/Dictionary.cls`, MIT, Tim Hall's
+VBA-Dictionary), both read from the installed xlwings package at build time. Neither is this
+repository's to commit, and xlwings.bas must match the installed xlwings' Python side (xlwings
+refuses to run across versions).
 
 How the file comes together:
 
@@ -13,12 +15,14 @@ How the file comes together:
    (content types, the vbaProject part and its relationship) and to add the buttons as the VML
    drawing Excel itself writes for Form Control buttons (`sync.vml_buttons`).
 4. `sync.vba_project` writes the VBA project: ThisWorkbook, one module per sheet named by the
-   sheet's code name, `LeadsyncButtons` (one Sub per button) and `xlwings`.
+   sheet's code name, `LeadsyncButtons` (one Sub per button), `xlwings` and the class module
+   `Dictionary`.
 
-Windows only for now: on macOS, xlwings.bas declares `Dim d As Dictionary` (its `#If Mac`
-branch of GetConfigFromSheet), a class module xlwings ships as `addin/Dictionary.cls` and
-embeds beside it; sync.vba_project writes standard and document modules, not class modules, so
-on a Mac the xlwings module would not compile until it does.
+Why the class module: on macOS, where there is no Scripting.Dictionary, xlwings.bas declares
+`Dim d As Dictionary: Set d = New Dictionary` (the `#If Mac` branch of GetConfigFromSheet), and
+VBA compiles a module as a whole before running any procedure of it, so without a `Dictionary`
+class in the project no button would run on a Mac. On Windows the class is there but unused
+(xlwings.bas takes Scripting.Dictionary, and so does the class itself outside `#If Mac`).
 
     python -m sync.xlsm_template prospecting.xlsm [--tracker leads.xlsx] [--owner NAME] [--force]
 """
@@ -45,7 +49,7 @@ from excel_addin.workbook import CONF_KEYS, CONF_SHEET, DEFAULT_OWNER
 from sync.config import parse_config
 from sync.errors import LeadsyncError
 from sync.templates import LEADS_TAB, PROSPECTS_TAB, one_workbook, prospecting_workbook
-from sync.vba_project import VbaModule, build_vba_project
+from sync.vba_project import VbaModule, build_vba_project, class_module_from_cls
 from sync.vml_buttons import POINTS_PER_PIXEL, Button, button_bar, column_pixels, vml_drawing
 
 BUTTONS_FILE = "prospecting.xlsm"
@@ -53,6 +57,7 @@ PROJECT_NAME = "VBAProject"  # what Excel calls a new workbook's project
 WORKBOOK_CODE_NAME = "ThisWorkbook"
 MACROS_MODULE = "LeadsyncButtons"
 XLWINGS_MODULE = "xlwings"
+DICTIONARY_CLASS = "Dictionary"  # the class name xlwings.bas declares under `#If Mac`
 
 # Row 1 of a tab with buttons is a bar of buttons above the frozen header (row 2), so the
 # buttons are on screen whatever the person scrolls to: the Prospects tab is about 1,900 pixels
@@ -130,8 +135,8 @@ def macros_source(macros: Sequence[Macro]) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def xlwings_bas_path() -> Path:
-    """The installed xlwings package's own VBA module, the one its quickstart embeds.
+def _xlwings_file(relative: str) -> Path:
+    """A file of the installed xlwings package.
 
     Found without importing xlwings: importing it starts its engines (and, in the tests, would
     do so before the remote engine's licence key is set).
@@ -139,12 +144,23 @@ def xlwings_bas_path() -> Path:
     spec = importlib.util.find_spec("xlwings")
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError("xlwings is not installed: pip install xlwings")
-    path = Path(next(iter(spec.submodule_search_locations))) / "xlwings.bas"
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
     if not path.is_file():
         raise FileNotFoundError(
-            f"{path} is missing: this xlwings installation has no xlwings.bas to embed"
+            f"{path} is missing: this xlwings installation has no {relative} to embed"
         )
     return path
+
+
+def xlwings_bas_path() -> Path:
+    """The installed xlwings package's own VBA module, the one its quickstart embeds."""
+    return _xlwings_file("xlwings.bas")
+
+
+def dictionary_cls_path() -> Path:
+    """The installed xlwings package's `Dictionary` class as an exported .cls: the class
+    xlwings' own standalone quickstart workbook holds beside its xlwings module."""
+    return _xlwings_file("addin/Dictionary.cls")
 
 
 def xlwings_source() -> str:
@@ -162,12 +178,21 @@ def xlwings_source() -> str:
     return "\r\n".join(kept) + "\r\n"
 
 
+def dictionary_class() -> VbaModule:
+    """The installed Dictionary.cls as a class module: its source without the export header
+    and module-level attributes (vba_project writes them). ASCII, read as UTF-8 as xlwings.bas."""
+    return class_module_from_cls(
+        DICTIONARY_CLASS, dictionary_cls_path().read_text(encoding="utf-8")
+    )
+
+
 def vba_project(sheet_code_names: Sequence[str], macros: Sequence[Macro]) -> bytes:
     modules = [VbaModule(WORKBOOK_CODE_NAME, "", "workbook")]
     modules += [VbaModule(name, "", "worksheet") for name in sheet_code_names]
     modules += [
         VbaModule(MACROS_MODULE, macros_source(macros), "standard"),
         VbaModule(XLWINGS_MODULE, xlwings_source(), "standard"),
+        dictionary_class(),
     ]
     return build_vba_project(PROJECT_NAME, modules)
 

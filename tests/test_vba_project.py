@@ -7,7 +7,9 @@ real Excel puts in the records we write.
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import itertools
 import os
 import random
 import re
@@ -27,6 +29,7 @@ from sync.vba_project import (
     _Storage,
     _write_compound_file,
     build_vba_project,
+    class_module_from_cls,
     compress,
     decompress,
 )
@@ -528,6 +531,222 @@ def test_olevba_reads_names_and_source_in_another_code_page() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Class modules
+# --------------------------------------------------------------------------------------------
+
+COUNTER = """Option Explicit
+Private pCount As Long
+
+Public Property Get Count() As Long
+Attribute Count.VB_UserMemId = 0
+    Count = pCount
+End Property
+
+Public Sub Bump()
+    pCount = pCount + 1
+End Sub
+"""
+WITH_CLASS = (*MODULES, VbaModule("Counter", COUNTER, "class"))
+# The module stream header of a new class module (Insert > Class Module), as Excel saves it:
+# the .cls export of the same module shows only VB_Name and the four lines in the middle.
+CLASS_HEADER = (
+    'Attribute VB_Name = "{name}"\r\n'
+    'Attribute VB_Base = "0{{FCFB3D2A-A0FA-1068-A738-08002B3371B5}}"\r\n'
+    "Attribute VB_GlobalNameSpace = False\r\n"
+    "Attribute VB_Creatable = False\r\n"
+    "Attribute VB_PredeclaredId = False\r\n"
+    "Attribute VB_Exposed = False\r\n"
+    "Attribute VB_TemplateDerived = False\r\n"
+    "Attribute VB_Customizable = False\r\n"
+)
+# The records a MODULE of the dir stream starts with, in order, before its MODULETYPE.
+MODULE_RECORDS = [0x19, 0x47, 0x1A, 0x32, 0x1C, 0x48, 0x31, 0x1E, 0x2C]
+
+
+def xlwings_file(relative: str) -> Path:
+    """A file of the installed xlwings package, found without importing xlwings."""
+    spec = importlib.util.find_spec("xlwings")
+    if spec is None or spec.origin is None:
+        pytest.skip("xlwings is not installed")
+    path = Path(spec.origin).parent / relative
+    if not path.is_file():
+        pytest.skip(f"this xlwings has no {relative}")
+    return path
+
+
+def module_records(records: list[tuple[int, bytes]], name: str) -> list[tuple[int, bytes]]:
+    """The records of the dir stream's MODULE named `name`, up to its terminator."""
+    start = records.index((0x0019, name.encode()))
+    end = next(n for n in range(start, len(records)) if records[n][0] == 0x002B)
+    return records[start : end + 1]
+
+
+def extract(data: bytes) -> dict[str, tuple[str, str]]:
+    """olevba's view of a vbaProject.bin: stream path -> (file name, code)."""
+    parser = VBA_Parser("leadsync.bin", data=data)
+    try:
+        return {path: (name, code) for _, path, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+def cls_body(text: str) -> str:
+    """What an exported .cls holds below its VERSION/BEGIN/END header and module attributes,
+    with every line ending in CRLF: the code a class module built from it must carry."""
+    lines = text.replace("\r\n", "\n").removesuffix("\n").split("\n")
+    lines = lines[[line.strip() for line in lines].index("END") + 1 :]
+    while lines and lines[0].startswith("Attribute VB_"):
+        lines.pop(0)
+    return "".join(line + "\r\n" for line in lines)
+
+
+def test_olevba_extracts_a_class_module_as_a_class_with_its_source() -> None:
+    found = extract(build_vba_project("LeadsyncMacros", WITH_CLASS))
+    # olevba calls a module .cls when the PROJECT stream lists it as Class= (or Document=).
+    name, code = found["VBA/Counter"]
+    assert name == "Counter.cls"
+    assert code == CLASS_HEADER.format(name="Counter") + crlf(COUNTER)
+    assert found["VBA/LeadsyncButtons"][0] == "LeadsyncButtons.bas"
+
+
+def test_the_project_stream_lists_a_class_module_as_class() -> None:
+    ole = open_ole(build_vba_project("LeadsyncMacros", WITH_CLASS))
+    lines = stream(ole, "PROJECT").decode("cp1252").split("\r\n")
+    assert lines[1:5] == [
+        "Module=LeadsyncButtons",
+        "Document=ThisWorkbook/&H00000000",
+        "Document=Sheet1/&H00000000",
+        "Class=Counter",
+    ]
+    assert ["VBA", "Counter"] in ole.listdir()
+    assert b"Counter\0" + "Counter".encode("utf-16-le") + b"\0\0" in stream(ole, "PROJECTwm")
+
+
+def test_the_dir_stream_gives_a_class_module_type_0x0022() -> None:
+    ole = open_ole(build_vba_project("LeadsyncMacros", WITH_CLASS))
+    records = dir_records(decompress(stream(ole, "VBA/dir")))
+    assert dict(records)[0x000F] == struct.pack("<H", 4)
+    counter = module_records(records, "Counter")
+    assert [i for i, _ in counter] == [*MODULE_RECORDS, 0x22, 0x2B]
+    assert dict(counter)[0x0022] == b""  # MODULETYPE: no payload, Reserved 0
+    assert [i for i, _ in module_records(records, "LeadsyncButtons")][-2] == 0x21
+
+
+def test_a_class_module_carries_the_header_excel_saves_for_one() -> None:
+    """xlwings' quickstart_standalone.xlsm holds its Dictionary class as Excel compiled and
+    saved it (p-code before the source): the same class built here has the same PROJECT
+    line, the same dir records and the same module header, but for VB_Exposed (the class came
+    from xlwings' add-in, where it is public) and the help text the builder leaves out."""
+    with zipfile.ZipFile(xlwings_file("quickstart_standalone.xlsm")) as workbook:
+        excel = open_ole(workbook.read("xl/vbaProject.bin"))
+    excel_records = module_records(dir_records(decompress(stream(excel, "VBA/dir"))), "Dictionary")
+    offset = struct.unpack("<I", dict(excel_records)[0x0031])[0]
+    assert offset > 0  # compiled by Excel
+    excel_source = decompress(stream(excel, "VBA/Dictionary")[offset:]).decode("cp1252")
+
+    dictionary = class_module_from_cls(
+        "Dictionary", xlwings_file("addin/Dictionary.cls").read_text(encoding="utf-8")
+    )
+    ours = open_ole(build_vba_project("VBAProject", [MODULES[1], dictionary]))
+    our_records = module_records(dir_records(decompress(stream(ours, "VBA/dir"))), "Dictionary")
+    our_source = decompress(stream(ours, "VBA/Dictionary")).decode("cp1252")
+
+    assert "Class=Dictionary" in stream(excel, "PROJECT").decode("cp1252").split("\r\n")
+    assert "Class=Dictionary" in stream(ours, "PROJECT").decode("cp1252").split("\r\n")
+    assert [i for i, _ in our_records] == [i for i, _ in excel_records]
+
+    def header(source: str) -> list[str]:
+        return list(
+            itertools.takewhile(lambda line: line.startswith("Attribute VB_"), source.split("\r\n"))
+        )
+
+    expected = [
+        line.replace("VB_Exposed = True", "VB_Exposed = False")
+        for line in header(excel_source)
+        if not line.startswith("Attribute VB_Description")
+    ]
+    assert header(our_source) == expected
+    assert "\r\n".join(expected) + "\r\n" == CLASS_HEADER.format(name="Dictionary")
+
+
+def test_a_class_module_from_xlwings_dictionary_cls_round_trips_its_code() -> None:
+    text = xlwings_file("addin/Dictionary.cls").read_text(encoding="utf-8")
+    assert text.startswith("VERSION 1.0 CLASS")  # an export, header and all
+    module = class_module_from_cls("Dictionary", text)
+    assert (module.name, module.kind) == ("Dictionary", "class")
+    name, code = extract(build_vba_project("VBAProject", [MODULES[1], module]))["VBA/Dictionary"]
+    assert name == "Dictionary.cls"
+    assert code == CLASS_HEADER.format(name="Dictionary") + cls_body(text)
+    # Procedure attributes stay: Item is the default member, d(key) means d.Item(key).
+    assert "\r\nAttribute Item.VB_UserMemId = 0\r\n" in code
+    assert "VERSION" not in code and "MultiUse" not in code
+
+
+EXPORTED_COUNTER = (
+    "VERSION 1.0 CLASS\r\n"
+    "BEGIN\r\n"
+    "  MultiUse = -1  'True\r\n"
+    "END\r\n"
+    'Attribute VB_Name = "Counter"\r\n'
+    "Attribute VB_GlobalNameSpace = False\r\n"
+    "Attribute VB_Creatable = False\r\n"
+    "Attribute VB_PredeclaredId = False\r\n"
+    "Attribute VB_Exposed = True\r\n"
+    'Attribute VB_Description = "Counts, one _\r\n'
+    '    at a time"\r\n' + crlf(COUNTER)
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        EXPORTED_COUNTER,
+        EXPORTED_COUNTER.replace("\r\n", "\n"),
+        "\ufeff" + EXPORTED_COUNTER,
+        # The module stream's own form, as olevba prints it: no export header, with VB_Base.
+        CLASS_HEADER.format(name="Counter") + COUNTER,
+    ],
+    ids=["exported", "LF line ends", "byte order mark", "stream form"],
+)
+def test_class_module_from_cls_keeps_the_code_and_drops_header_and_attributes(
+    text: str,
+) -> None:
+    assert class_module_from_cls("Counter", text) == VbaModule("Counter", crlf(COUNTER), "class")
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        (
+            "VERSION 5.00\r\nBegin {C62A69F0-16DC-11CE-9E98-00AA00574A4F} Counter\r\nEnd\r\n",
+            "'VERSION 5.00' is not the header of an exported class module",
+        ),
+        ("VERSION 1.0 CLASS\r\nMultiUse = -1\r\n", "not followed by BEGIN"),
+        ("VERSION 1.0 CLASS\r\nBEGIN\r\n  MultiUse = -1  'True\r\n", "has no END"),
+        (EXPORTED_COUNTER.replace('"Counter"', '"Tally"'), 'the file is the class "Tally"'),
+        (
+            EXPORTED_COUNTER.replace("PredeclaredId = False", "PredeclaredId = True"),
+            "VB_PredeclaredId = True (a default instance) cannot be kept",
+        ),
+        (
+            # ThisWorkbook exported: a document module, not a class.
+            'Attribute VB_Name = "Counter"\r\n'
+            'Attribute VB_Base = "0{00020819-0000-0000-C000-000000000046}"\r\n',
+            "makes it a document or designer module",
+        ),
+    ],
+)
+def test_class_module_from_cls_refuses_what_is_not_a_plain_class(text: str, complaint: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(complaint)):
+        class_module_from_cls("Counter", text)
+
+
+def test_a_class_module_keeps_its_bytes_from_build_to_build() -> None:
+    first = build_vba_project("LeadsyncMacros", WITH_CLASS)
+    assert build_vba_project("LeadsyncMacros", list(WITH_CLASS)) == first
+
+
+# --------------------------------------------------------------------------------------------
 # Inputs and reproducibility
 # --------------------------------------------------------------------------------------------
 
@@ -552,6 +771,7 @@ def test_olevba_reads_names_and_source_in_another_code_page() -> None:
         ([VbaModule("Лист1", "", "worksheet")], "code page"),
         ([VbaModule("Buttons", 'MsgBox "✓"', "standard")], "'✓' cannot be written"),
         ([VbaModule("Buttons", 'Attribute VB_Name = "Buttons"\n', "standard")], "Attribute"),
+        ([VbaModule("Counter", "Attribute VB_Exposed = True\n", "class")], "Attribute"),
         ([VbaModule("Buttons", "", "chart")], "unknown kind"),  # type: ignore[arg-type]
         ([VbaModule("Sheet1", "", "worksheet")], "exactly one workbook module, got 0"),
         ([VbaModule("A", "", "workbook"), VbaModule("B", "", "workbook")], "got 2 (A, B)"),

@@ -167,14 +167,41 @@ def vba_modules(path: Path) -> dict[str, str]:
     return modules
 
 
-def installed_xlwings_bas() -> str:
-    """xlwings.bas of the installed xlwings, without its Attribute VB_Name line."""
+def installed_xlwings_file(relative: str) -> str:
+    """The text of a file of the installed xlwings, LF line ends."""
     spec = importlib.util.find_spec("xlwings")  # not imported: see xlwings_remote
     assert spec is not None and spec.origin is not None
-    path = Path(spec.origin).parent / "xlwings.bas"
-    lines = path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
+    path = Path(spec.origin).parent / relative
+    return path.read_text(encoding="utf-8").replace("\r\n", "\n")
+
+
+def installed_xlwings_bas() -> str:
+    """xlwings.bas of the installed xlwings, without its Attribute VB_Name line."""
+    lines = installed_xlwings_file("xlwings.bas").split("\n")
     assert lines[0].startswith("Attribute VB_Name")
     return "\n".join(lines[1:])
+
+
+def installed_dictionary_cls() -> str:
+    """xlwings' Dictionary.cls as installed, less what is not code: the VERSION 1.0 CLASS /
+    BEGIN / END header of an exported class and the module-level Attribute lines below it."""
+    lines = installed_xlwings_file("addin/Dictionary.cls").split("\n")
+    assert lines[:2] == ["VERSION 1.0 CLASS", "BEGIN"]
+    lines = lines[lines.index("END") + 1 :]
+    assert lines[0] == 'Attribute VB_Name = "Dictionary"'
+    while lines[0].startswith("Attribute VB_"):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def module_files(path: Path) -> dict[str, str]:
+    """Module name -> the file name olevba gives it: .bas for a standard module, .cls for a
+    class or document module (from the PROJECT stream's Module=, Class=, Document= lines)."""
+    parser = VBA_Parser(str(path))
+    try:
+        return {s.removeprefix("VBA/"): name for _, s, name, _ in parser.extract_macros()}
+    finally:
+        parser.close()
 
 
 def header_row(ws: Any, kind: TabKind) -> int:
@@ -267,13 +294,33 @@ def test_olevba_finds_every_module_named_as_excel_needs(which: str, request: Any
     assert workbook_name == "ThisWorkbook"
     assert sorted(tab_names.values()) == [f"Sheet{n}" for n in range(1, len(tab_names) + 1)]
     # A document module attaches to the workbook or sheet whose codeName is its name.
-    assert set(modules) == {"ThisWorkbook", *tab_names.values(), "LeadsyncButtons", "xlwings"}
+    assert set(modules) == {
+        "ThisWorkbook",
+        *tab_names.values(),
+        "LeadsyncButtons",
+        "xlwings",
+        "Dictionary",
+    }
 
 
 def test_the_xlwings_module_is_the_installed_xlwings_bas(built: Path) -> None:
     source = vba_modules(built)["xlwings"]
     assert source.rstrip("\n") == installed_xlwings_bas().rstrip("\n")
     assert f'XLWINGS_VERSION As String = "{version("xlwings")}"' in source
+
+
+@pytest.mark.parametrize("which", ["built", "split"])
+def test_the_dictionary_class_is_the_installed_dictionary_cls(which: str, request: Any) -> None:
+    path: Path = request.getfixturevalue(which)
+    # What xlwings.bas needs it for: on a Mac there is no Scripting.Dictionary.
+    assert re.search(
+        r"#If Mac Then\n\s*Dim d As Dictionary\n\s*Set d = New Dictionary",
+        vba_modules(path)["xlwings"],
+    )
+    source = vba_modules(path)["Dictionary"]
+    assert source.rstrip("\n") == installed_dictionary_cls().rstrip("\n")
+    files = module_files(path)
+    assert (files["Dictionary"], files["xlwings"]) == ("Dictionary.cls", "xlwings.bas")
 
 
 @pytest.mark.parametrize("which", ["built", "split"])
@@ -401,6 +448,20 @@ def test_libreoffice_sees_the_macros_and_the_buttons_wired_to_them(built: Path) 
     module = ElementTree.fromstring(ods["Basic/VBAProject/LeadsyncButtons.xml"])
     assert subs(module.text or "") == subs(vba_modules(built)["LeadsyncButtons"])
     assert "Basic/VBAProject/xlwings.xml" in ods
+    # ... the Dictionary module as a class module ("Option ClassModule"), its code intact.
+    dictionary = ElementTree.fromstring(ods["Basic/VBAProject/Dictionary.xml"])
+    assert dictionary.get("{http://openoffice.org/2000/script}moduleType") == "class"
+    lines = (dictionary.text or "").split("\n")
+    assert lines[:3] == [
+        "Rem Attribute VBA_ModuleType=VBAClassModule",
+        "Option VBASupport 1",
+        "Option ClassModule",
+    ]
+    # (LibreOffice Basic has no procedure attributes: it drops `Attribute Item.VB_...` lines.)
+    code = [
+        line for line in installed_dictionary_cls().split("\n") if not line.startswith("Attribute ")
+    ]
+    assert "\n".join(lines[3:]).rstrip("\n") == "\n".join(code).rstrip("\n")
 
     # ... and each button as a form button whose press runs that module's Sub.
     form = "urn:oasis:names:tc:opendocument:xmlns:form:1.0"
