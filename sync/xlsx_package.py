@@ -60,6 +60,9 @@ class Package:
         self.replaced: dict[str, bytes] = {}
         self.added: dict[str, bytes] = {}
 
+    def part_names(self) -> list[str]:
+        return [info.filename for info in self._infos]
+
     def has(self, part: str) -> bool:
         return part in self.added or part in self._names
 

@@ -57,19 +57,33 @@ def patch_workbook(
 def _patch_sheet(
     package: Package, part: str, label: str, edit: SheetEdit, styles: Styles, date1904: bool
 ) -> None:
-    text = package.read(part).decode("utf-8")
-    patcher = SheetPatcher(text, label, styles, date1904)
-    was_empty = not re.search(rf"<{patcher.p}c\b", text)
+    data = package.read(part)
+    patcher = SheetPatcher(data, label, styles, date1904)
+    begin, _end, _empty = patcher.sheet_data()
+    cell = re.compile(rb"<" + patcher.p.encode() + rb"c\b")
+    was_empty = cell.search(data, begin) is None
     patched = patcher.apply(edit)
+    # The used-area hint comes before the cells, the ranges that grow after them: only those
+    # two short stretches of the part are edited as text.
+    head_end = patched.find(b"<" + patcher.p.encode() + b"sheetData")
+    name = patcher.p.encode() + b"sheetData"
+    closing = re.compile(rb"</" + name + rb">|<" + name + rb"\b[^>]*/>")
+    tail_match = closing.search(patched, head_end)
+    tail_start = tail_match.end() if tail_match else len(patched)
+    head = patched[:head_end].decode("utf-8")
+    tail = patched[tail_start:].decode("utf-8")
     rows = {w.row for w in edit.writes if w.value not in (None, "")}
     rows |= set(range(edit.last_row + 1, edit.new_last_row() + 1)) if edit.appends else set()
     columns = {w.column for w in edit.writes if w.value not in (None, "")}
     columns |= {c for values in edit.appends for c, v in values.items() if v not in (None, "")}
-    patched = widen_dimension(patched, patcher.p, rows, columns, was_empty)
+    head = widen_dimension(head, patcher.p, rows, columns, was_empty)
     old_last, new_last = edit.last_row, edit.new_last_row()
-    patched = grow_sheet_ranges(patched, patcher.p, old_last, new_last)
-    if patched != text:
-        package.write(part, patched.encode("utf-8"))
+    tail = grow_sheet_ranges(tail, patcher.p, old_last, new_last)
+    new_head, new_tail = head.encode("utf-8"), tail.encode("utf-8")
+    if new_head != patched[:head_end] or new_tail != patched[tail_start:]:
+        patched = b"".join([new_head, memoryview(patched)[head_end:tail_start], new_tail])
+    if patched is not data:
+        package.write(part, patched)
     if new_last > old_last:
         for rel in package.relationships(part):
             if rel.get("Type", "").endswith("/table"):

@@ -77,41 +77,46 @@ def _set_attr(tag: str, name: str, value: str | None) -> str:
 
 
 class SheetPatcher:
-    def __init__(self, text: str, label: str, styles: Styles, date1904: bool) -> None:
-        self.text = text
+    def __init__(self, data: bytes, label: str, styles: Styles, date1904: bool) -> None:
+        # Bytes, not text: a 50,000-row part is scanned where it lies, and only the rows
+        # written are decoded.
+        self.data = data
         self.label = label
         self.styles = styles
         self.date1904 = date1904
-        root = re.search(r"<(\w+:)?worksheet\b", text)
-        self.p = (root.group(1) or "") if root else ""
+        root = re.search(rb"<(\w+:)?worksheet\b", data)
+        self.p = (root.group(1) or b"").decode() if root else ""
+        self._b = self.p.encode()
         self._column_styles = self._read_column_styles()
 
     # ---- reading the part -----------------------------------------------------------------
 
-    def _sheet_data(self) -> tuple[int, int, bool]:
+    def sheet_data(self) -> tuple[int, int, bool]:
         """Where sheetData's content starts and ends; True when it is written <sheetData/>."""
-        match = re.search(rf"<{self.p}sheetData\b[^>]*?(/?)>", self.text)
+        match = re.search(rb"<" + self._b + rb"sheetData\b[^>]*?(/?)>", self.data)
         if match is None:
             raise PatchRefused(f"{self.label} has no cell table; it is not a worksheet")
         if match.group(1):
             return match.start(), match.end(), True
-        end = self.text.find(f"</{self.p}sheetData>", match.end())
+        end = self.data.find(b"</" + self._b + b"sheetData>", match.end())
         if end < 0:
             raise PatchRefused(f"{self.label}: its cell table is damaged")
         return match.end(), end, False
 
-    def _row_starts(self, begin: int, end: int) -> Iterator[tuple[int, re.Match[str]]]:
+    def _row_starts(self, begin: int, end: int) -> Iterator[tuple[int, re.Match[bytes]]]:
         number = 0
-        pattern = re.compile(rf"<{self.p}row\b[^>]*>")
-        for match in pattern.finditer(self.text, begin, end):
-            given = _attr(match.group(0), "r")
-            number = int(given) if given else number + 1
+        pattern = re.compile(rb"<" + self._b + rb"row\b[^>]*>")
+        number_of = re.compile(rb'\sr="(\d+)"')
+        for match in pattern.finditer(self.data, begin, end):
+            given = number_of.search(match.group(0))
+            number = int(given.group(1)) if given else number + 1
             yield number, match
 
     def _read_column_styles(self) -> list[tuple[int, int, int]]:
-        cols = re.search(rf"<{self.p}cols\b.*?</{self.p}cols>", self.text, re.S)
+        cols = re.search(rb"<" + self._b + rb"cols\b.*?</" + self._b + rb"cols>", self.data, re.S)
+        text = cols.group(0).decode("utf-8") if cols else ""
         found = []
-        for col in re.findall(rf"<{self.p}col\b[^>]*>", cols.group(0) if cols else ""):
+        for col in re.findall(rf"<{self.p}col\b[^>]*>", text):
             style = _attr(col, "style")
             if style:
                 found.append((int(_attr(col, "min") or 0), int(_attr(col, "max") or 0), int(style)))
@@ -123,15 +128,16 @@ class SheetPatcher:
                 return style
         return 0
 
-    def _parse_row(self, number: int, start: re.Match[str]) -> tuple[_Row, int]:
-        """The row element starting at `start`, and where it ends in the text."""
-        tag = start.group(0)
+    def _parse_row(self, number: int, start: re.Match[bytes]) -> tuple[_Row, int]:
+        """The row element starting at `start`, and where it ends in the part."""
+        tag = start.group(0).decode("utf-8")
         if tag.endswith("/>"):
             return _Row(number, tag[:-2] + ">", [], ""), start.end()
-        close = self.text.find(f"</{self.p}row>", start.end())
+        closing = b"</" + self._b + b"row>"
+        close = self.data.find(closing, start.end())
         if close < 0:
             raise PatchRefused(f"{self.label}: row {number} is damaged")
-        inner = self.text[start.end() : close]
+        inner = self.data[start.end() : close].decode("utf-8")
         cells: list[_Cell] = []
         column = 0
         last_end = 0
@@ -141,12 +147,12 @@ class SheetPatcher:
             column = split_ref(ref)[1] if ref else column + 1
             cells.append(_Cell(column, match.group(0)))
             last_end = match.end()
-        return _Row(number, tag, cells, inner[last_end:]), close + len(f"</{self.p}row>")
+        return _Row(number, tag, cells, inner[last_end:]), close + len(closing)
 
     # ---- the edit -------------------------------------------------------------------------
 
-    def apply(self, edit: SheetEdit) -> str:
-        begin, end, empty = self._sheet_data()
+    def apply(self, edit: SheetEdit) -> bytes:
+        begin, end, empty = self.sheet_data()
         wanted: dict[int, dict[int, CellWrite]] = {}
         for write in edit.writes:
             wanted.setdefault(write.row, {})[write.column] = write
@@ -171,39 +177,43 @@ class SheetPatcher:
                     wanted.setdefault(number, {}).setdefault(
                         cell.column, CellWrite(number, cell.column, None)
                     )
-        edits: list[tuple[int, int, str]] = []
+        edits: list[tuple[int, int, bytes]] = []
         for number in sorted(set(wanted) | edit.strikes):
             writes = wanted.get(number, {})
             if number in rows:
                 row, start, stop = rows[number]
                 below = template_row if number > edit.last_row else None
                 self._write_row(row, writes, number in edit.strikes, below)
-                edits.append((start, stop, _row_xml(row)))
+                edits.append((start, stop, _row_xml(row).encode("utf-8")))
             elif writes:
                 row = _Row(number, f'<{self.p}row r="{number}">', [], "")
                 if template_row is not None and number > edit.last_row:
                     row.start_tag = _look_like(row.start_tag, template_row.start_tag)
                 self._write_row(row, writes, number in edit.strikes, template_row)
                 position = next((s for n, s in after if n > number), end)
-                edits.append((position, position, _row_xml(row)))
-        text = self._splice(edits, begin, end, empty)
-        return text
+                edits.append((position, position, _row_xml(row).encode("utf-8")))
+        return self._splice(edits, begin, end, empty)
 
-    def _splice(self, edits: list[tuple[int, int, str]], begin: int, end: int, empty: bool) -> str:
+    def _splice(
+        self, edits: list[tuple[int, int, bytes]], begin: int, end: int, empty: bool
+    ) -> bytes:
         if not edits:
-            return self.text
+            return self.data
         if empty:
-            inner = "".join(t for _s, _e, t in sorted(edits, key=lambda e: e[0]))
-            opened = self.text[begin:end][:-2] + ">"
-            return self.text[:begin] + opened + inner + f"</{self.p}sheetData>" + self.text[end:]
-        pieces = []
+            inner = b"".join(t for _s, _e, t in sorted(edits, key=lambda e: e[0]))
+            opened = self.data[begin:end][:-2] + b">"
+            closing = b"</" + self._b + b"sheetData>"
+            return self.data[:begin] + opened + inner + closing + self.data[end:]
+        # Views, not slices: the unchanged stretches are copied once, into the result.
+        whole = memoryview(self.data)
+        pieces: list[bytes | memoryview] = []
         cursor = 0
         for start, stop, replacement in sorted(edits, key=lambda e: (e[0], e[1])):
-            pieces.append(self.text[cursor:start])
+            pieces.append(whole[cursor:start])
             pieces.append(replacement)
             cursor = stop
-        pieces.append(self.text[cursor:])
-        return "".join(pieces)
+        pieces.append(whole[cursor:])
+        return b"".join(pieces)
 
     def _write_row(
         self,
