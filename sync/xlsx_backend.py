@@ -8,21 +8,15 @@ pictures and text boxes to buttons and VBA, keeps its bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from io import BytesIO
-from itertools import chain, islice
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from zipfile import BadZipFile
 
-import openpyxl
 from filelock import FileLock, Timeout
-from openpyxl.utils.exceptions import InvalidFileException
 
 from sync.config import Config
+from sync.dates import EPOCH_1900, EPOCH_1904
 from sync.errors import BackendError, SheetLayoutError
 from sync.headers import TabKind, alias_table
 from sync.layout import (
@@ -34,9 +28,11 @@ from sync.layout import (
 )
 from sync.plan import AddColumn, Plan, SetCell, StrikeRow
 from sync.planner import same
-from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellsView, CellValue, Row, Snapshot, Tab, TabRef
 from sync.xlsx_files import atomic_save, digest, refuse_if_open
-from sync.xlsx_patch import patch_workbook
+from sync.xlsx_package import Package
+from sync.xlsx_patch import patch_workbook, read_custom_property
+from sync.xlsx_read import FastWorkbook
 from sync.xlsx_sheet_patch import CellWrite, SheetEdit
 
 LOCK_TIMEOUT_SECONDS = 120
@@ -47,7 +43,7 @@ ISSUED_PROPERTY = "leadsync.issued_lead_number"
 @dataclass
 class _Book:
     path: Path
-    workbook: Any
+    fast: FastWorkbook
     digest: str
     content: bytes  # exactly what was read: the package the save patches
 
@@ -59,21 +55,16 @@ class _TabState:
     header_row: int
     columns: dict[str, int]
     next_row: int
-    width: int  # columns the sheet spans, so rows are read without openpyxl rescanning it
-    # Results of formula cells by (row, column), as the snapshot shows them; None = unknown.
-    resolved: dict[tuple[int, int], CellValue] = field(default_factory=dict)
+    # The tab as read (row 1 first; formulas as their cached results), to check a row against.
+    grid: Sequence[tuple[CellValue, ...]]
+
+    def value(self, row: int, column: int) -> CellValue:
+        cells = self.grid[row - 1] if row <= len(self.grid) else ()
+        return cells[column - 1] if column <= len(cells) else None
 
 
 def lock_path(tracker: Path) -> Path:
     return tracker.with_name(f".{tracker.name}.leadsync-lock")
-
-
-def _cell_value(value: object) -> CellValue:
-    if value is None or isinstance(value, str | int | float | bool | datetime | date):
-        return value
-    if isinstance(value, time):
-        return value.isoformat()
-    return str(value)
 
 
 class XlsxBackend:
@@ -108,11 +99,7 @@ class XlsxBackend:
             ) from None
         finally:
             for book in self._books.values():
-                # keep_vba holds the original package open; close it now rather than leave
-                # it to the garbage collector, which a pass keeps paused (sync/collector.py).
-                archive = getattr(book.workbook, "vba_archive", None)
-                if archive is not None:
-                    archive.close()
+                book.fast.close()
             self._books.clear()
             self._tabs.clear()
 
@@ -123,15 +110,10 @@ class XlsxBackend:
             try:
                 # One read: the digest is of exactly the bytes the workbook was loaded from.
                 content = path.read_bytes()
-                workbook = openpyxl.load_workbook(
-                    BytesIO(content), keep_vba=path.suffix.lower() == ".xlsm", keep_links=True
-                )
-            except (OSError, KeyError, ValueError, BadZipFile, InvalidFileException) as error:
-                raise BackendError(
-                    f"{path.name} could not be opened as an Excel workbook ({error}); "
-                    "leadsync reads .xlsx and .xlsm files: save it in one of those formats"
-                ) from None
-            self._books[path] = _Book(path, workbook, digest(content), content)
+            except OSError as error:
+                raise BackendError(f"{path.name} could not be read ({error.strerror})") from None
+            fast = FastWorkbook(content, path.name)
+            self._books[path] = _Book(path, fast, digest(content), content)
         return self._books[path]
 
     def read(self) -> Snapshot:
@@ -150,20 +132,17 @@ class XlsxBackend:
             for tab_name in source.tabs:
                 key = f"prospecting[{index + 1}].tabs"
                 prospects.append(self._read_tab(book, tab_name, TabKind.PROSPECTS, key))
-        return Snapshot(tuple(prospects), leads, clients, _issued(tracker.workbook))
+        return Snapshot(tuple(prospects), leads, clients, _issued(tracker))
 
     def _read_tab(self, book: _Book, name: str, kind: TabKind, config_key: str) -> Tab:
-        workbook = book.workbook
-        if name not in workbook.sheetnames:
+        names = book.fast.sheet_names
+        if name not in names:
             raise SheetLayoutError(
                 f"{book.path.name} has no tab named '{name}' (it has: "
-                f"{', '.join(workbook.sheetnames)}); fix {config_key} in leadsync.toml "
-                "or rename the tab"
+                f"{', '.join(names)}); fix {config_key} in leadsync.toml or rename the tab"
             )
-        sheet = workbook[name]
-        # Streamed, not materialised: a 50,000-row tab is held once, as the snapshot's rows.
-        stream = sheet.iter_rows(values_only=True)
-        head: list[tuple[object, ...]] = list(islice(stream, HEADER_SEARCH_ROWS))
+        grid = book.fast.grid(name)
+        head = grid.rows[:HEADER_SEARCH_ROWS]
         aliases = alias_table(kind, self.config.headers.for_kind(kind))
         header_index, columns = find_headers(head, aliases)
         label = f"{book.path.name} › {name}"
@@ -171,36 +150,23 @@ class XlsxBackend:
         rows: list[Row] = []
         last_data_row = header_index + 1
         used = max((last_used(cells) for cells in head[: header_index + 1]), default=0)
-        width = max((len(cells) for cells in head), default=0)
-        formulas: dict[tuple[int, int], str] = {}
-        data = chain(head[header_index + 1 :], stream)
-        for offset, cells in enumerate(data, start=header_index + 2):
-            if len(cells) > used:
-                used = max(used, last_used(cells))
-                width = max(width, len(cells))
-            if all(c is None or c == "" for c in cells):
+        unresolved: dict[int, set[str]] = {}
+        for row, column in grid.unresolved:
+            key = next((k for k, i in columns.items() if i == column - 1), None)
+            if key is not None:
+                unresolved.setdefault(row, set()).add(key)
+        for number in range(header_index + 2, len(grid.rows) + 1):
+            cells = grid.rows[number - 1]
+            if not any(c is not None and c != "" for c in cells):  # any(): C speed, 50k rows
                 continue
-            last_data_row = offset
-            values = {
-                k: _cell_value(cells[i]) if i < len(cells) else None for k, i in columns.items()
-            }
-            for key, value in values.items():
-                # Text typed as '=...' is a string cell; only real formulas need their result.
-                if (
-                    isinstance(value, str)
-                    and value.startswith("=")
-                    and sheet.cell(offset, columns[key] + 1).data_type == "f"
-                ):
-                    formulas[offset, columns[key] + 1] = key
-            rows.append(Row(offset, values))
-        resolved = self._formula_results(book, name, formulas)
-        if resolved:
-            rows = [_with_results(row, resolved, columns) for row in rows]
+            last_data_row = number
+            used = max(used, last_used(cells))
+            unknown = frozenset(unresolved.get(number, ()))
+            rows.append(Row(number, CellsView(cells, columns), unknown))
         ref = TabRef(str(book.path), name)
         one_based = {k: i + 1 for k, i in columns.items()}
-        self._tabs[ref] = _TabState(
-            header_index + 1, one_based, last_data_row + 1, width, resolved=resolved
-        )
+        self._tabs[ref] = _TabState(header_index + 1, one_based, last_data_row + 1, grid.rows)
+        epoch = EPOCH_1904 if book.fast.date1904 else EPOCH_1900
         return found_tab(
             ref,
             kind,
@@ -209,34 +175,9 @@ class XlsxBackend:
             header_index,
             columns,
             rows,
-            epoch=book.workbook.epoch,
+            epoch=epoch,
             source_name=book.path.name,
         )
-
-    def _formula_results(
-        self, book: _Book, name: str, formulas: dict[tuple[int, int], str]
-    ) -> dict[tuple[int, int], CellValue]:
-        """What Excel last calculated for these formula cells (None where it never did).
-
-        Loaded only when a row the engine reads holds a formula, which is rare, so the common
-        pass pays nothing for it.
-        """
-        if not formulas:
-            return {}
-        first = min(r for r, _ in formulas)
-        last = max(r for r, _ in formulas)
-        cached = openpyxl.load_workbook(book.path, data_only=True, read_only=True)
-        try:
-            grid = cached[name].iter_rows(min_row=first, max_row=last, values_only=True)
-            results: dict[tuple[int, int], CellValue] = {}
-            for number, cells in enumerate(grid, start=first):
-                for row, column in formulas:
-                    if row == number:
-                        value = cells[column - 1] if column <= len(cells) else None
-                        results[row, column] = _cell_value(value)
-            return results
-        finally:
-            cached.close()
 
     # ---- apply ----------------------------------------------------------------------------
 
@@ -289,14 +230,10 @@ class XlsxBackend:
         atomic_save(book.path, write, book.digest)
 
     def _check_row(self, book: _Book, change: SetCell | StrikeRow) -> None:
-        sheet = book.workbook[change.tab.tab]
         state = self._tabs[change.tab]
         for key, expected in change.expect.items():
-            column = state.columns[key]
-            found = sheet.cell(change.row, column).value
-            if (change.row, column) in state.resolved:
-                found = state.resolved[change.row, column]
-            if not same(_cell_value(found), expected):
+            found = state.value(change.row, state.columns[key])
+            if not same(found, expected):
                 raise BackendError(
                     f"{book.path.name} › {change.tab.tab} row {change.row} no longer holds what "
                     "this pass read; nothing was written. Run leadsync again."
@@ -304,35 +241,23 @@ class XlsxBackend:
 
     def _add_column(self, book: _Book, add: AddColumn, edit: SheetEdit) -> None:
         state = self._tabs[add.tab]
-        sheet = book.workbook[add.tab.tab]
-        if sheet.cell(state.header_row, add.column).value not in (None, ""):
+        if state.value(state.header_row, add.column) not in (None, ""):
             raise BackendError(f"{book.path.name} › {add.tab.tab}: column {add.column} is not free")
         left = add.column - 1 if add.column > 1 else None
         edit.writes.append(CellWrite(state.header_row, add.column, add.header, style_from=left))
         state.columns[add.field] = add.column
 
 
-def _issued(workbook: Any) -> int | None:
-    for prop in workbook.custom_doc_props.props:
-        if prop.name == ISSUED_PROPERTY:
-            try:
-                return int(prop.value)
-            except (TypeError, ValueError):
-                return None  # a mangled value: fall back to the IDs in the Leads tab
-    return None
-
-
-def _with_results(
-    row: Row, resolved: dict[tuple[int, int], CellValue], columns: dict[str, int]
-) -> Row:
-    values = dict(row.values)
-    unknown = set()
-    for key, index in columns.items():
-        if (row.number, index + 1) in resolved:
-            values[key] = resolved[row.number, index + 1]
-            if values[key] is None:
-                unknown.add(key)
-    return Row(row.number, values, frozenset(unknown))
+def _issued(book: _Book) -> int | None:
+    package = Package(book.content, book.path.name)
+    try:
+        value = read_custom_property(package, ISSUED_PROPERTY)
+    finally:
+        package.close()
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None  # a mangled value: fall back to the IDs in the Leads tab
 
 
 def _stored(value: CellValue) -> CellValue:
