@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from sync import doctor as doctor_checks
 from sync.config import (
@@ -47,7 +48,7 @@ config_option = click.option(
 
 
 def _fail(error: Exception) -> None:
-    errors.print(f"[bold red]leadsync:[/] {error}", highlight=False)
+    errors.print(f"[bold red]leadsync:[/] {escape(str(error))}", highlight=False)
     sys.exit(2)
 
 
@@ -135,7 +136,10 @@ def init(
     zone = time_zone or local_zone_name()
     config.write_text(starter_config(prospects.name, tracker.name, zone, owner), encoding="utf-8")
     _guarded(lambda: load_config(config))
-    console.print(f"Created [bold]{prospects}[/], [bold]{tracker}[/] and [bold]{config}[/].")
+    console.print(
+        f"Created [bold]{escape(str(prospects))}[/], [bold]{escape(str(tracker))}[/] "
+        f"and [bold]{escape(str(config))}[/]."
+    )
     console.print("Type + in the Flag column of a prospect, save, then run: leadsync sync")
 
 
@@ -159,7 +163,7 @@ def _init_excel_buttons(folder: Path, zone: str | None, owner: str) -> None:
     text = starter_config(workbook.name, workbook.name, zone or local_zone_name(), owner)
     config.write_text(text, encoding="utf-8")
     _guarded(lambda: load_config(config))
-    console.print(f"Created [bold]{workbook}[/] and [bold]{config}[/].")
+    console.print(f"Created [bold]{escape(str(workbook))}[/] and [bold]{escape(str(config))}[/].")
     console.print(
         "Open it in Excel and enable macros, type + in the Flag column of a prospect, then "
         "press Sync now (or run: leadsync sync)"
@@ -183,7 +187,7 @@ def _init_google(
             key = Path(os.path.relpath(credentials.resolve(), folder.resolve())).as_posix()
         text = starter_google_config(wanted, key, zone or local_zone_name(), owner)
         config_path.write_text(text, encoding="utf-8")
-        console.print(f"Created [bold]{config_path}[/].")
+        console.print(f"Created [bold]{escape(str(config_path))}[/].")
     config: Config = _guarded(lambda: load_config(config_path))
     if config.tracker.spreadsheet != wanted:
         _fail(
@@ -193,7 +197,7 @@ def _init_google(
             )
         )
     for line in _guarded(lambda: lay_out(config)):
-        console.print(line, highlight=False)
+        console.print(escape(line), highlight=False)
     console.print("Type + in the Flag column of a prospect, then run: leadsync sync")
 
 

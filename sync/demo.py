@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sync.config import CONFIG_FILE, Config, load_config, starter_config
@@ -80,7 +81,7 @@ def run_demo(folder: Path, console: Console, runner: Runner) -> Report:
     report = runner(config, False, None)
     console.print("[bold]What happened[/]")
     for event in report.plan.events:
-        console.print(f"  • {event}", highlight=False)
+        console.print(f"  • {escape(event)}", highlight=False)
     print_report(console, report)
     console.print(leads_table(config.tracker_path))
     console.print(

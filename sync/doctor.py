@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from sync.config import Config, load_config
 from sync.engine import backend_for
@@ -30,12 +31,12 @@ def check(config_path: Path, console: Console) -> bool:
     ok = True
 
     def good(text: str) -> None:
-        console.print(f"[green]✓[/] {text}", highlight=False)
+        console.print(f"[green]✓[/] {escape(text)}", highlight=False)
 
     def bad(text: str) -> None:
         nonlocal ok
         ok = False
-        console.print(f"[red]✗[/] {text}", highlight=False)
+        console.print(f"[red]✗[/] {escape(text)}", highlight=False)
 
     try:
         config: Config = load_config(config_path)

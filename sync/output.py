@@ -6,6 +6,7 @@ import threading
 from types import TracebackType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -45,7 +46,7 @@ def print_report(console: Console, report: Report) -> None:
         if plan.events:
             console.print("[bold]Plan[/]")
             for event in plan.events:
-                console.print(f"  • {event}", highlight=False)
+                console.print(f"  • {escape(event)}", highlight=False)
         else:
             console.print("Nothing to do: every row is up to date.")
     done = "Dry run, nothing was written" if report.dry_run else "Sync pass done"
@@ -54,7 +55,7 @@ def print_report(console: Console, report: Report) -> None:
     if plan.problems:
         console.print("[bold yellow]Rows with problems[/] (each also has a note in its Sync note):")
         for problem in plan.problems:
-            console.print(f"  • {problem}", highlight=False)
+            console.print(f"  • {escape(str(problem))}", highlight=False)
 
 
 class DelayedProgress:
