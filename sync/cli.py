@@ -232,10 +232,26 @@ def demo(folder: Path) -> None:
 
 @main.command()
 @config_option
-def doctor(config_path: Path) -> None:
+@click.option(
+    "--workbook",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Check that a sync would change nothing in this workbook but the engine's cells.",
+)
+@click.option("--tab", default=None, help="With --workbook: the tab to check (default: first).")
+def doctor(config_path: Path, workbook: Path | None, tab: str | None) -> None:
     """Check the configuration, the files and their headers, without writing anything.
 
+    With --workbook, write the engine's cells into a copy of that workbook held in memory and
+    compare it with the file part by part: "nothing else changed", or exactly what would.
+
+    \b
     Example: leadsync doctor --config sales/leadsync.toml
+    Example: leadsync doctor --workbook "Prospects 2026.xlsx" --tab Italy
     """
-    ok = doctor_checks.check(config_path, console)
+    if workbook is not None:
+        config = _guarded(lambda: load_config(config_path)) if config_path.exists() else None
+        ok = _guarded(lambda: doctor_checks.check_workbook_file(workbook, tab, config, console))
+    else:
+        ok = doctor_checks.check(config_path, console)
     sys.exit(0 if ok else 2)

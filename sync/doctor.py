@@ -14,6 +14,7 @@ from sync.errors import LeadsyncError
 from sync.headers import header
 from sync.planner import NEEDED_COLUMNS
 from sync.snapshot import Tab
+from sync.workbook_check import check_workbook
 from sync.xlsx_files import owner_files
 
 Say = Callable[[str], None]
@@ -85,3 +86,35 @@ def _google_credentials(config: Config, good: Say, bad: Say) -> None:
         bad(str(error))
         return
     good(f"Google credentials found: the spreadsheets must be shared with {who(credentials)}")
+
+
+def check_workbook_file(
+    path: Path, tab: str | None, config: Config | None, console: Console
+) -> bool:
+    result = check_workbook(path, tab, config)
+    kind = result.kind.value if result.kind else "unknown"
+    console.print(
+        escape(f"{path.name} › {result.tab} ({kind} tab): a pass would write"), highlight=False
+    )
+    for line in result.written:
+        console.print(f"  {escape(line)}", highlight=False)
+    if result.refused is not None:
+        console.print(f"[red]✗[/] {escape(result.refused)}", highlight=False)
+        return False
+    for line in result.expected:
+        console.print(f"[green]✓[/] {escape(line)}", highlight=False)
+    for line in result.unexpected:
+        console.print(f"[red]✗[/] {escape(line)}", highlight=False)
+    if result.ok:
+        console.print(
+            f"[green]✓[/] nothing else changed: {result.identical_parts} other parts of the "
+            f"file are identical, byte for byte. {escape(path.name)} itself was only read.",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"[red]✗[/] a pass would change more than its own cells in {escape(path.name)}; please "
+            "report this with the file (or a copy without private data). Nothing was written.",
+            highlight=False,
+        )
+    return result.ok
