@@ -44,6 +44,17 @@ def ensure_environment() -> Path:
     return python
 
 
+def build_buttons_workbook(python: str) -> None:
+    """templates/prospecting.xlsm, from the xlwings just installed (see templates/README.md).
+
+    It embeds xlwings' own VBA, which is not ours to commit and must match the installed
+    xlwings, so it is built here, beside the stored templates, and ignored by git.
+    """
+    target = ROOT / "templates" / "prospecting.xlsm"
+    command = [python, "-m", "sync.xlsm_template", str(target), "--force"]
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
 def ensure_libreoffice() -> None:
     """LibreOffice reads back what the tests write; installed here when this may install it.
 
@@ -77,6 +88,7 @@ def main() -> int:
         print("usage: python3 dev.py demo [DIR]   |   python3 dev.py test [pytest args]")
         return 2
     python = str(ensure_environment())
+    build_buttons_workbook(python)
     if command == "demo":
         return run([python, "-m", "sync", "demo", *rest])
     ensure_libreoffice()
