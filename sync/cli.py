@@ -6,10 +6,12 @@ Exit codes: 0 ok, 1 rows with problems (each has a note in its Sync note cell),
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,10 @@ from sync.engine import Report, run
 from sync.errors import LeadsyncError
 from sync.output import DelayedProgress, print_report
 from sync.templates import copy_templates
+from sync.watch import Watcher
+from sync.watch_log import LogFormat, format_line, pass_fields, status_json, status_lines
+from sync.watch_signals import GracefulStop
+from sync.watch_state import TrackerState, read_state
 from sync.zones import local_zone_name
 
 console = Console()
@@ -255,3 +261,89 @@ def doctor(config_path: Path, workbook: Path | None, tab: str | None) -> None:
     else:
         ok = doctor_checks.check(config_path, console)
     sys.exit(0 if ok else 2)
+
+
+configs_option = click.option(
+    "--config",
+    "config_paths",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    default=(CONFIG_FILE,),
+    envvar="LEADSYNC_CONFIG",
+    show_default=True,
+    help="A leadsync.toml to watch; repeat it for several trackers (one tracker each).",
+)
+
+
+@main.command()
+@configs_option
+@click.option(
+    "--every",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="SECONDS",
+    help="Seconds between passes of each tracker (default: [watch] every in its leadsync.toml, "
+    "else 60). Each wait varies by up to 10% so that watchers do not run in step.",
+)
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Run one pass of each tracker and exit with the exit code of leadsync sync "
+    "(the worst of them): for cron, systemd timers and container schedulers.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One line per pass on standard output: key=value text, or JSON for log collectors.",
+)
+def watch(
+    config_paths: tuple[Path, ...], every: float | None, once: bool, log_format: LogFormat
+) -> None:
+    """Run passes on a schedule until stopped: each tracker every [watch] every seconds.
+
+    A tracker whose pass fails waits twice as long each time (up to [watch] max_backoff
+    seconds) and goes back to its interval after a success; the others keep theirs. Ctrl-C or
+    SIGTERM lets the pass in progress finish and exits 0; a second one exits at once (files
+    are saved atomically, so they stay valid). Each pass is recorded in .leadsync-state.json
+    beside its leadsync.toml, for leadsync status.
+
+    \b
+    Example: leadsync watch
+    Example: leadsync watch --config north/leadsync.toml --config south/leadsync.toml
+    Example: leadsync watch --once --log-format json     (from cron)
+    """
+
+    def log(path: Path, state: TrackerState) -> None:
+        click.echo(format_line(pass_fields(str(path), state), log_format))
+
+    watcher = Watcher(list(config_paths), every=every, log=log)
+    if once:
+        sys.exit(watcher.run_once())
+    stop = threading.Event()
+    GracefulStop(stop).install()
+    watcher.run(stop)
+    sys.exit(0)
+
+
+@main.command()
+@configs_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
+def status(config_paths: tuple[Path, ...], as_json: bool) -> None:
+    """Show each tracker's last pass (time, counts, duration, last error) and its next run.
+
+    Reads the .leadsync-state.json that leadsync watch keeps beside each leadsync.toml.
+
+    \b
+    Example: leadsync status
+    Example: leadsync status --config north/leadsync.toml --config south/leadsync.toml --json
+    """
+    found = [(str(path), read_state(path)) for path in config_paths]
+    if as_json:
+        click.echo(json.dumps([status_json(name, state) for name, state in found], indent=2))
+        return
+    now = datetime.now(UTC)
+    for name, state in found:
+        for line in status_lines(name, state, now):
+            click.echo(line)

@@ -125,6 +125,13 @@ class RuleSettings(_Strict):
     folder_id_prefix: str = Field(default="F-", min_length=1, max_length=8)
 
 
+class WatchSettings(_Strict):
+    """`leadsync watch`: how often a tracker is synced and how far a failing one backs off."""
+
+    every: float = Field(default=60, ge=1, le=86_400)  # seconds between passes
+    max_backoff: float = Field(default=900, ge=1, le=86_400)  # longest wait after failures
+
+
 class Config(_Strict):
     time_zone: str = "UTC"
     default_owner: str = Field(min_length=1)
@@ -135,6 +142,7 @@ class Config(_Strict):
     headers: HeaderAliases = Field(default_factory=HeaderAliases)
     rules: RuleSettings = Field(default_factory=RuleSettings)
     google: GoogleConfig = Field(default_factory=GoogleConfig)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
     base_dir: Path = Path(".")
 
     @field_validator("time_zone")
