@@ -35,12 +35,19 @@ class Report:
 PASS_ATTEMPTS = 6
 
 
-def backend_for(config: Config) -> Backend:
+def backend_for(config: Config, lease: bool = False) -> Backend:
+    """`lease`: serialise with other runners on a Google tracker (see GoogleBackend); an Excel
+    tracker always takes its file lock."""
     if config.tracker.backend == "google":
         from sync.google_backend import GoogleBackend  # only Google users pay for its imports
 
-        return GoogleBackend(config)
+        return GoogleBackend(config, lease=lease)
     return XlsxBackend(config)
+
+
+def scheduled_backend_for(config: Config) -> Backend:
+    """The backend of a pass a scheduler or a trigger runs, where overlaps are expected."""
+    return backend_for(config, lease=True)
 
 
 def run(

@@ -18,6 +18,7 @@ from sync.errors import BackendError, SheetLayoutError
 from sync.google_auth import load_credentials, who
 from sync.google_cells import date_order, quote_tab
 from sync.google_client import SheetsClient
+from sync.google_lease import GoogleLease
 from sync.google_write import SheetState, TabState, Writer, claims_in
 from sync.headers import TabKind, alias_table
 from sync.layout import (
@@ -35,8 +36,16 @@ METADATA_FIELDS = "properties(title,locale,timeZone),sheets.properties,developer
 
 class GoogleBackend:
     def __init__(
-        self, config: Config, client: SheetsClient | None = None, backoff: Backoff | None = None
+        self,
+        config: Config,
+        client: SheetsClient | None = None,
+        backoff: Backoff | None = None,
+        lease: bool = False,
     ) -> None:
+        """`lease`: a writing session first takes the tracker's lease (sync/google_lease.py),
+        so passes of scheduled runners do not overlap. It costs three requests a pass, which
+        is why a one-off pass, whose overlaps exactly-once covers anyway, goes without."""
+        self.lease = lease
         self.config = config
         tracker = config.tracker.spreadsheet
         assert tracker is not None, "the config validator guarantees a spreadsheet"
@@ -61,9 +70,14 @@ class GoogleBackend:
         if self._given is None:
             credentials = load_credentials(self.config.resolve_optional_credentials(), write)
             self._client = SheetsClient(credentials, who(credentials), self.backoff)
+        lease = GoogleLease(self.client, self.tracker) if write and self.lease else None
         try:
+            if lease is not None:
+                lease.acquire()
             yield
         finally:
+            if lease is not None:
+                lease.release()
             self._sheets.clear()
             self._client = self._given
 

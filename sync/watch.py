@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sync.config import Config, WatchSettings, load_config
-from sync.engine import backend_for, run
+from sync.engine import run, scheduled_backend_for
 from sync.errors import LeadsyncError
 from sync.port import Backend
 from sync.watch_state import PassRecord, TrackerState, read_state, write_state
@@ -80,7 +80,7 @@ class Watcher:
         clock: Clock | None = None,
         log: Log | None = None,
         rng: random.Random | None = None,
-        backend: Callable[[Config], Backend] = backend_for,
+        backend: Callable[[Config], Backend] = scheduled_backend_for,
     ) -> None:
         """`every` overrides each configuration's `[watch] every`; `backend` builds the backend
         of a pass, whose session holds the tracker's lock or lease."""

@@ -1,0 +1,159 @@
+"""One pass at a time on a Google tracker: a lease written into the tracker itself.
+
+The lease is a developer metadata entry of the tracker spreadsheet with a fixed ID, holding its
+owner's random token and the time it expires. Google keeps developer metadata IDs unique in a
+spreadsheet, which makes "create it with this ID" an atomic take-if-free: of two runners, the
+second is refused. Taking over an expired lease deletes the entry by its exact old value and
+creates the new one in the same (atomic) batchUpdate, so of two runners taking over the same
+stale lease only one succeeds. A runner that crashes leaves a lease that simply expires.
+
+The lease spares the spreadsheet two passes' worth of work at once; exactly-once never depends
+on it (see google_write: a pass that overlaps another anyway still writes each lead once).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sync.errors import BackendError, RequestRejected, RetryPass
+from sync.google_client import SheetsClient
+from sync.google_write import CLAIM_BASE
+
+LEASE_ID = CLAIM_BASE - 1  # below every lead-number claim
+LEASE_KEY = "leadsync.lease"
+LEASE_SECONDS = 300.0  # a pass takes seconds; a crashed runner blocks for at most this long
+WAIT_SECONDS = 120.0  # as long as the Excel path waits for its file lock
+POLL_SECONDS = 5.0  # each look costs one read request of the per-minute quota
+REPLY = "spreadsheetId"  # the reply's content is not needed, only whether it succeeded
+
+
+class LeaseHeld(BackendError):
+    """Another runner holds the tracker's lease and did not let go within the wait."""
+
+
+@dataclass(frozen=True)
+class Lease:
+    owner: str  # a random token of the runner, nothing about the person or machine
+    until: float  # expiry, seconds since the epoch
+
+    def value(self) -> str:
+        return json.dumps({"owner": self.owner, "until": self.until}, sort_keys=True)
+
+    @staticmethod
+    def parse(value: str) -> Lease | None:
+        try:
+            data = json.loads(value)
+            return Lease(str(data["owner"]), float(data["until"]))
+        except (ValueError, TypeError, KeyError):
+            return None  # not ours to read: treated as expired, and replaced
+
+
+def lease_of(metadata: list[dict[str, Any]]) -> Lease | None:
+    """The lease a tracker's developer metadata holds, expired or not (for `leadsync status`)."""
+    raw = _entry(metadata)
+    return Lease.parse(raw) if raw is not None else None
+
+
+def _entry(metadata: list[dict[str, Any]]) -> str | None:
+    for item in metadata:
+        if item.get("metadataId") == LEASE_ID:
+            return str(item.get("metadataValue", ""))
+    return None
+
+
+class GoogleLease:
+    def __init__(
+        self,
+        client: SheetsClient,
+        spreadsheet: str,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        seconds: float | None = None,
+        wait: float | None = None,
+    ) -> None:
+        """`seconds`: how long a lease lasts; `wait`: how long to wait for a held one."""
+        self.client = client
+        self.spreadsheet = spreadsheet
+        self.clock = clock
+        self.sleep = sleep
+        # Looked up now, not at import, so a deployment (or a test) can change them.
+        self.seconds = LEASE_SECONDS if seconds is None else seconds
+        self.wait = WAIT_SECONDS if wait is None else wait
+        self.owner = secrets.token_hex(8)
+        self.held: Lease | None = None
+
+    def _current(self) -> str | None:
+        meta = self.client.metadata(self.spreadsheet, "developerMetadata")
+        return _entry(meta.get("developerMetadata", []))
+
+    def acquire(self) -> None:
+        deadline = self.clock() + self.wait
+        while True:
+            raw = self._current()
+            now = self.clock()
+            current = Lease.parse(raw) if raw is not None else None
+            if current is not None and current.owner == self.owner:
+                self.held = current  # an earlier try that Google did not confirm got it
+                return
+            if current is None or current.until <= now:
+                mine = Lease(self.owner, now + self.seconds)
+                if self._take(raw, mine):
+                    self.held = mine
+                    return
+            elif now >= deadline:
+                moment = datetime.fromtimestamp(current.until, UTC).strftime("%H:%M:%S UTC")
+                raise LeaseHeld(
+                    f"another leadsync pass is working on tracker {self.spreadsheet} (its lease "
+                    f"runs until {moment}); this pass waited {self.wait:.0f} s and stopped "
+                    "without writing. It will be done by the next run."
+                )
+            # Spread out, so runners that wait together do not all look at the same moment.
+            self.sleep(min(POLL_SECONDS * random.uniform(0.5, 1.5), max(deadline - now, 0.1)))
+
+    def _take(self, old: str | None, mine: Lease) -> bool:
+        requests: list[dict[str, Any]] = []
+        if old is not None:
+            lookup = {"metadataId": LEASE_ID, "metadataValue": old}
+            requests.append(
+                {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": lookup}}}
+            )
+        requests.append(
+            {
+                "createDeveloperMetadata": {
+                    "developerMetadata": {
+                        "metadataId": LEASE_ID,
+                        "metadataKey": LEASE_KEY,
+                        "metadataValue": mine.value(),
+                        "location": {"spreadsheet": True},
+                        "visibility": "DOCUMENT",
+                    }
+                }
+            }
+        )
+        try:
+            self.client.batch_update(self.spreadsheet, {"requests": requests}, fields=REPLY)
+        except RequestRejected:
+            return False  # the ID was taken meanwhile: someone else holds it now
+        except RetryPass:
+            return False  # unknown: the next look tells (it may be ours)
+        return True
+
+    def release(self) -> None:
+        """Let go early; if this fails the lease simply expires."""
+        if self.held is None:
+            return
+        lookup = {"metadataId": LEASE_ID, "metadataValue": self.held.value()}
+        request = {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": lookup}}}
+        try:
+            self.client.batch_update(self.spreadsheet, {"requests": [request]}, fields=REPLY)
+        except BackendError:
+            pass
+        finally:
+            self.held = None
