@@ -102,7 +102,7 @@ class Watcher:
 
     def run_once(self) -> int:
         """One pass on every tracker; the worst exit code, as `leadsync sync` would give it."""
-        return max((self._pass(item) for item in self.watched), default=0)
+        return max((self._pass(item, scheduled=False) for item in self.watched), default=0)
 
     def run(self, stop: threading.Event) -> None:
         """Passes until `stop` is set; a pass in progress always finishes first."""
@@ -116,7 +116,9 @@ class Watcher:
             wake = min(item.due for item in self.watched)
             self.clock.sleep((wake - self.clock.now()).total_seconds(), stop)
 
-    def _pass(self, item: Watched) -> int:
+    def _pass(self, item: Watched, scheduled: bool = True) -> int:
+        """One pass; `scheduled`: this process runs the next one too (not so for --once,
+        whose next run is cron's business, so status does not call it overdue)."""
         started = self.clock.now()
         began = time.perf_counter()
         settings = DEFAULTS
@@ -143,7 +145,7 @@ class Watcher:
             record,
             item.last_error,
             item.failures,
-            item.due,
+            item.due if scheduled else None,
         )
         # Status is a convenience: a folder the state cannot be written to stops no pass.
         with contextlib.suppress(OSError):

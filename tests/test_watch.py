@@ -108,6 +108,7 @@ def test_backoff_doubles_up_to_its_ceiling_and_resets_after_success(tmp_path: Pa
     # A restarted watcher remembers the failures, and the first success forgets them.
     passes, _ = watch([team], until=timedelta(minutes=5), start=MORNING + timedelta(hours=1))
     states = of(team, passes)
+    assert all(s.next_run is not None and s.next_run > s.last_pass.started for s in states)
     assert states[0].failures == 0 and states[0].last_pass.ok
     assert states[0].last_error is not None  # still shown by status
     starts = [s.last_pass.started for s in states]

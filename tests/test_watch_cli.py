@@ -52,7 +52,8 @@ def test_log_lines_carry_counts_and_durations_and_no_personal_data(
 
     [line] = text.output.splitlines()
     assert " pass " in line and "result=ok" in line and "leads_created=3" in line
-    assert "seconds=" in line and "next_run=" in line
+    # --once leaves the next run to cron or the job scheduler: none is logged.
+    assert "seconds=" in line and "next_run=" not in line
     [record] = [json.loads(row) for row in as_json.output.splitlines()]
     assert set(record) >= COUNT_KEYS
     assert (record["event"], record["result"], record["leads_created"]) == ("pass", "ok", 0)
@@ -73,7 +74,7 @@ def test_a_failed_pass_is_logged_with_its_reason(tmp_path: Path, cli: Cli) -> No
     assert "leads.xlsx" in record["error"]
 
 
-def test_status_shows_the_last_pass_and_the_next_run(tmp_path: Path, cli: Cli) -> None:
+def test_status_shows_the_last_pass_of_a_once_run_and_no_next_run(tmp_path: Path, cli: Cli) -> None:
     team = healthy(tmp_path)
     never = tmp_path / "other" / "leadsync.toml"
 
@@ -85,7 +86,7 @@ def test_status_shows_the_last_pass_and_the_next_run(tmp_path: Path, cli: Cli) -
     assert text.exit_code == 0
     assert "tracker leads.xlsx" in text.output
     assert "last pass:" in text.output and "leads created 3" in text.output
-    assert "next run:" in text.output and "last error" not in text.output
+    assert "next run:" not in text.output and "last error" not in text.output
 
     listed = cli("status", "--json", "--config", team.config_path, "--config", never)
     mine, other = json.loads(listed.output)
@@ -93,7 +94,7 @@ def test_status_shows_the_last_pass_and_the_next_run(tmp_path: Path, cli: Cli) -
     state = mine["state"]
     assert state["last_pass"]["counts"]["leads_created"] == 3
     assert state["last_pass"]["exit_code"] == 0 and state["last_pass"]["seconds"] >= 0
-    assert state["failures"] == 0 and state["last_error"] is None and state["next_run"]
+    assert state["failures"] == 0 and state["last_error"] is None and state["next_run"] is None
 
 
 def test_status_after_a_failure_keeps_the_error_until_it_is_fixed(tmp_path: Path, cli: Cli) -> None:
