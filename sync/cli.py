@@ -31,6 +31,7 @@ from sync.config import (
 from sync.demo import run_demo
 from sync.engine import Report, run
 from sync.errors import LeadsyncError
+from sync.lease_status import lease_line, lease_report
 from sync.output import DelayedProgress, print_report
 from sync.templates import copy_templates
 from sync.watch import Watcher
@@ -333,17 +334,27 @@ def watch(
 def status(config_paths: tuple[Path, ...], as_json: bool) -> None:
     """Show each tracker's last pass (time, counts, duration, last error) and its next run.
 
-    Reads the .leadsync-state.json that leadsync watch keeps beside each leadsync.toml.
+    Reads the .leadsync-state.json that leadsync watch keeps beside each leadsync.toml; for a
+    Google tracker it also reads whether a pass holds the tracker's lease right now.
 
     \b
     Example: leadsync status
     Example: leadsync status --config north/leadsync.toml --config south/leadsync.toml --json
     """
-    found = [(str(path), read_state(path)) for path in config_paths]
-    if as_json:
-        click.echo(json.dumps([status_json(name, state) for name, state in found], indent=2))
-        return
     now = datetime.now(UTC)
-    for name, state in found:
+    found = [(str(path), read_state(path), lease_report(path, now)) for path in config_paths]
+    if as_json:
+        answers = []
+        for name, state, lease in found:
+            answer = status_json(name, state)
+            if lease is not None:
+                answer["lease"] = lease
+            answers.append(answer)
+        click.echo(json.dumps(answers, indent=2))
+        return
+    for name, state, lease in found:
         for line in status_lines(name, state, now):
             click.echo(line)
+        shown = lease_line(lease)
+        if shown is not None:
+            click.echo(shown)

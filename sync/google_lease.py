@@ -157,3 +157,9 @@ class GoogleLease:
             pass
         finally:
             self.held = None
+
+
+def current_lease(client: SheetsClient, spreadsheet: str) -> Lease | None:
+    """The tracker's lease as it stands (for `leadsync status`); one read request."""
+    meta = client.metadata(spreadsheet, "developerMetadata")
+    return lease_of(meta.get("developerMetadata", []))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import Cli
 from google_team import GoogleTeam, google_team
 from sheets_standin import StandIn
 
@@ -236,3 +237,21 @@ def test_a_one_off_pass_goes_without_the_lease_and_its_two_requests_when_idle(
     run(team.config())
 
     assert len(standin.log) == 2
+
+
+def test_status_says_whether_a_google_trackers_lease_is_held(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli
+) -> None:
+    team = google_team(standin, tmp_path, monkeypatch)
+    assert cli("watch", "--once", "--config", team.config_path).exit_code == 0
+
+    free = cli("status", "--config", team.config_path)
+    runner = GoogleLease(_client(team), team.tracker)
+    runner.acquire()
+    held = cli("status", "--config", team.config_path, "--json")
+
+    assert "  lease:      free" in free.output
+    assert "next run" not in free.output  # --once: the next run is the scheduler's business
+    (answer,) = json.loads(held.output)
+    assert answer["lease"]["held"] is True
+    assert answer["state"]["last_pass"]["counts"]["leads_created"] == 0
