@@ -7,13 +7,16 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import openpyxl
 from factories import Cli, Team, make_team, prospect
+from filelock import FileLock, Timeout
 
 from sync.watch_signals import INTERRUPTED
 from sync.watch_state import STATE_FILE
+from sync.xlsx_backend import lock_path
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPANIES = ["Acme Inc", "Borgo Verde Srl", "Caffè Nero SpA"]
@@ -169,3 +172,38 @@ def test_a_second_signal_stops_watch_at_once(tmp_path: Path) -> None:
         process.kill()
     for path in (team.prospects, team.tracker):
         openpyxl.load_workbook(path)
+
+
+def test_sigterm_in_the_middle_of_a_pass_lets_it_finish_and_exits_0(
+    tmp_path: Path, cli: Cli
+) -> None:
+    # Enough rows that a pass (it holds the tracker's lock throughout) lasts a while.
+    rows = [prospect(f"Ditta {n:04d} Srl") for n in range(1500)]
+    team = make_team(tmp_path, rows)
+    process = _start_watch(team)
+    lock = FileLock(lock_path(team.tracker))
+    try:
+        _first_pass(process)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                lock.acquire(timeout=0)
+                lock.release()
+            except Timeout:
+                break  # the watcher holds it: a pass is running right now
+            time.sleep(0.002)
+        else:
+            raise AssertionError("no second pass started within 30 s")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        assert process.stdout is not None
+        finished = process.stdout.read()
+    finally:
+        process.kill()
+    # The pass that was running when the signal came was logged: it finished.
+    assert " pass " in finished and "result=ok" in finished
+    for path in (team.prospects, team.tracker):
+        openpyxl.load_workbook(path)
+    again = cli("watch", "--once", "--config", team.config_path)
+    assert again.exit_code == 0
+    assert len(team.leads()) == 1500
