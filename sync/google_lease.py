@@ -29,6 +29,7 @@ from sync.google_write import CLAIM_BASE
 LEASE_ID = CLAIM_BASE - 1  # below every lead-number claim
 LEASE_KEY = "leadsync.lease"
 LEASE_SECONDS = 300.0  # a pass takes seconds; a crashed runner blocks for at most this long
+# Costs: 2 requests a pass (take, give back) when the lease is free, as it nearly always is.
 WAIT_SECONDS = 120.0  # as long as the Excel path waits for its file lock
 POLL_SECONDS = 5.0  # each look costs one read request of the per-minute quota
 REPLY = "spreadsheetId"  # the reply's content is not needed, only whether it succeeded
@@ -95,6 +96,12 @@ class GoogleLease:
 
     def acquire(self) -> None:
         deadline = self.clock() + self.wait
+        # Mostly the lease is free (the last runner gave it back): one create, with no look
+        # first, takes it. Only when that is refused is it worth reading who holds it.
+        first = Lease(self.owner, self.clock() + self.seconds)
+        if self._take(None, first):
+            self.held = first
+            return
         while True:
             raw = self._current()
             now = self.clock()
