@@ -43,7 +43,7 @@ class GoogleBackend:
         lease: bool = False,
     ) -> None:
         """`lease`: a writing session first takes the tracker's lease (sync/google_lease.py),
-        so passes of scheduled runners do not overlap. It costs three requests a pass, which
+        so passes of scheduled runners do not overlap. It costs a request a pass, which
         is why a one-off pass, whose overlaps exactly-once covers anyway, goes without."""
         self.lease = lease
         self.config = config
@@ -70,7 +70,9 @@ class GoogleBackend:
         if self._given is None:
             credentials = load_credentials(self.config.resolve_optional_credentials(), write)
             self._client = SheetsClient(credentials, who(credentials), self.backoff)
-        lease = GoogleLease(self.client, self.tracker) if write and self.lease else None
+        # Kept between passes and renewed (one request): the runner gives it back when it stops.
+        take = write and self.lease
+        lease = GoogleLease(self.client, self.tracker, keep=True) if take else None
         try:
             if lease is not None:
                 lease.acquire()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sync import leases
 from sync.errors import BackendError, RequestRejected, RetryPass
 from sync.google_client import SheetsClient
 from sync.google_write import CLAIM_BASE
@@ -69,6 +70,21 @@ def _entry(metadata: list[dict[str, Any]]) -> str | None:
     return None
 
 
+# Leases this process keeps between passes, by tracker (see GoogleLease's `keep`).
+_HELD: dict[str, Lease] = {}
+
+
+def _key(spreadsheet: str) -> str:
+    return f"google:{spreadsheet}"
+
+
+def _give_back(client: SheetsClient, spreadsheet: str, value: str) -> None:
+    lookup = {"metadataId": LEASE_ID, "metadataValue": value}
+    request = {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": lookup}}}
+    client.batch_update(spreadsheet, {"requests": [request]}, fields=REPLY)
+    _HELD.pop(spreadsheet, None)
+
+
 class GoogleLease:
     def __init__(
         self,
@@ -78,8 +94,12 @@ class GoogleLease:
         sleep: Callable[[float], None] = time.sleep,
         seconds: float | None = None,
         wait: float | None = None,
+        keep: bool = False,
     ) -> None:
-        """`seconds`: how long a lease lasts; `wait`: how long to wait for a held one."""
+        """`seconds`: how long a lease lasts; `wait`: how long to wait for a held one; `keep`:
+        release() keeps the lease for this process's next pass, which renews it with one
+        request (sync/leases.py gives it back when the process stops)."""
+        self.keep = keep
         self.client = client
         self.spreadsheet = spreadsheet
         self.clock = clock
@@ -96,6 +116,14 @@ class GoogleLease:
 
     def acquire(self) -> None:
         deadline = self.clock() + self.wait
+        kept = _HELD.pop(self.spreadsheet, None) if self.keep else None
+        if kept is not None:
+            leases.forget(_key(self.spreadsheet))
+            self.owner = kept.owner
+            renewed = Lease(self.owner, self.clock() + self.seconds)
+            if self._take(kept.value(), renewed):
+                self.held = renewed
+                return
         # Mostly the lease is free (the last runner gave it back): one create, with no look
         # first, takes it. Only when that is refused is it worth reading who holds it.
         first = Lease(self.owner, self.clock() + self.seconds)
@@ -153,13 +181,17 @@ class GoogleLease:
         return True
 
     def release(self) -> None:
-        """Let go early; if this fails the lease simply expires."""
+        """Let go early (or keep it for the next pass); if this fails the lease expires."""
         if self.held is None:
             return
-        lookup = {"metadataId": LEASE_ID, "metadataValue": self.held.value()}
-        request = {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": lookup}}}
+        if self.keep:
+            _HELD[self.spreadsheet] = self.held
+            client, spreadsheet, value = self.client, self.spreadsheet, self.held.value()
+            leases.keep(_key(spreadsheet), lambda: _give_back(client, spreadsheet, value))
+            self.held = None
+            return
         try:
-            self.client.batch_update(self.spreadsheet, {"requests": [request]}, fields=REPLY)
+            _give_back(self.client, self.spreadsheet, self.held.value())
         except BackendError:
             pass
         finally:

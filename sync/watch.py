@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from sync import leases
 from sync.config import Config, WatchSettings, load_config
 from sync.engine import run, scheduled_backend_for
 from sync.errors import LeadsyncError
@@ -102,10 +103,19 @@ class Watcher:
 
     def run_once(self) -> int:
         """One pass on every tracker; the worst exit code, as `leadsync sync` would give it."""
-        return max((self._pass(item, scheduled=False) for item in self.watched), default=0)
+        try:
+            return max((self._pass(item, scheduled=False) for item in self.watched), default=0)
+        finally:
+            leases.release_all()
 
     def run(self, stop: threading.Event) -> None:
         """Passes until `stop` is set; a pass in progress always finishes first."""
+        try:
+            self._run(stop)
+        finally:
+            leases.release_all()  # the leases renewed pass after pass, given back
+
+    def _run(self, stop: threading.Event) -> None:
         while self.watched and not stop.is_set():
             now = self.clock.now()
             for item in sorted(self.watched, key=lambda w: w.due):
