@@ -33,6 +33,8 @@ from xml.parsers import expat
 
 from openpyxl.formula.translate import Translator
 
+from sync.xlsx_cells import column_letters, column_number
+
 # Transitional (what Excel writes by default) and Strict OOXML name the same things in two
 # namespaces; both are accepted so a Strict workbook is not taken for one without cells.
 _MAIN = (
@@ -540,21 +542,6 @@ def _strings_kept(old: _Strings, new: _Strings) -> bool:
 # --- cells --------------------------------------------------------------------------------
 
 
-def _column_number(letters: str) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + ord(letter) - 64
-    return number
-
-
-def _column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _plain_ref(ref: str) -> str:
     return ref.replace("$", "").upper()
 
@@ -563,7 +550,7 @@ def _ref_order(ref: str) -> tuple[int, int]:
     match = _CELL_REF.fullmatch(ref)
     if match is None:
         return (0, 0)
-    return (int(match.group(2)), _column_number(match.group(1)))
+    return (int(match.group(2)), column_number(match.group(1)))
 
 
 class _CellsUnreadable(ValueError):
@@ -612,9 +599,9 @@ def _scan_sheet(
                     match = _CELL_REF.fullmatch(previous)
                     if match is None:
                         raise _CellsUnreadable(f"a cell is named {previous!r}")
-                    column = _column_number(match.group(1))
+                    column = column_number(match.group(1))
                 column += 1
-                ref = f"{_column_letters(column)}{state['row']}"
+                ref = f"{column_letters(column)}{state['row']}"
                 previous = None
             else:
                 ref = ref.upper()

@@ -1,6 +1,6 @@
 """The package comparison says exactly which parts and cells a write changed, and nothing more.
 
-Most cases use real workbooks saved by Excel (the corpus in /work/shared/excel-corpus, or
+Most cases use real workbooks saved by Excel (the corpus in ../shared/excel-corpus, or
 LEADSYNC_EXCEL_CORPUS); expected element counts are taken independently with ElementTree.
 """
 
