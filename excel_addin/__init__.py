@@ -21,8 +21,9 @@ from sync.dates import DateError, read_date
 from sync.engine import Report, run
 from sync.errors import LeadsyncError
 from sync.headers import TabKind
-from sync.model import Flag, LeadStatus, parse_flag
+from sync.model import Flag, LeadStatus
 from sync.port import Backend
+from sync.selection import wants_flag
 from sync.snapshot import CellValue, Row
 from sync.xlsx_backend import XlsxBackend
 from sync.xlwings_backend import SplitBackend, XlwingsBackend
@@ -115,13 +116,7 @@ def _flag_selection(book: Any, flag: Flag, verb: str) -> None:
     name, rows = _selected_rows(book, tabs, "the prospect rows")
 
     def decide(row: Row) -> CellValue:
-        try:
-            current = parse_flag(row.get("flag"))
-        except ValueError:
-            return None  # an unknown mark is the person's; the pass will say what it is
-        if row.text("lead") or current in (Flag.STRIKE, flag) or not row.text("company"):
-            return None
-        return flag.value
+        return flag.value if wants_flag(row, flag) else None
 
     backend = XlwingsBackend(config, book)
     marked = backend.set_in_rows(name, TabKind.PROSPECTS, rows, "flag", decide)
