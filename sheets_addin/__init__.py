@@ -1,1 +1,2 @@
-"""Google Sheets side of leadsync: the Apps Script add-in and the webhook it calls (to come)."""
+"""Google Sheets side of leadsync: the webhook the Apps Script add-in calls (`leadsync serve`);
+the Apps Script project itself is still to come."""

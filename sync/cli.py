@@ -358,3 +358,31 @@ def status(config_paths: tuple[Path, ...], as_json: bool) -> None:
         shown = lease_line(lease)
         if shown is not None:
             click.echo(shown)
+
+
+@main.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="serve.toml",
+    envvar="LEADSYNC_SERVE_CONFIG",
+    show_default=True,
+    help="The serve.toml listing the spreadsheets that may call, their secrets and trackers.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
+def serve(config_path: Path, host: str, port: int) -> None:
+    """Run the webhook the Google Sheets add-in calls: signed sync, convert and strike calls.
+
+    \b
+    Example: LEADSYNC_NORTH_SECRET=... leadsync serve --config serve.toml --port 8787
+    """
+    # Imported here: only a server pays for the web framework.
+    import uvicorn
+
+    from sheets_addin.server import create_app
+    from sheets_addin.settings import load_serve_settings
+
+    settings = _guarded(lambda: load_serve_settings(config_path))
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
