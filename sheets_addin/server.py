@@ -14,9 +14,10 @@ timestamp or replay), 403 (spreadsheet not in serve.toml), 409 (tracker busy), 4
 large), 429 (rate limit, with Retry-After), 500/502 (configuration or Google trouble).
 
 Checks run in this order: size, JSON shape, known spreadsheet (403: its secret is needed to
-check anything else), signature and timestamp (401), replay (401), rate limit (429). Nothing
-of a body, header value or secret is logged; log lines name the spreadsheet, the action and
-the outcome.
+check anything else), signature and timestamp (401), the caller's identity token when serve.toml
+has an [identity] section (401, or 403 for an account not allowed), replay (401), rate limit
+(429). Nothing of a body, header value or secret is logged; log lines name the spreadsheet, the
+action and the outcome.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sheets_addin.guards import RateLimiter, ReplayStore, SqliteReplayStore
+from sheets_addin.identity import IdentityRefused, check_identity
 from sheets_addin.passes import FLAGS, Busy, Marks, Outcome, PassRunner, Refused, prospect_tab
 from sheets_addin.settings import ServeSettings
 from sheets_addin.signing import Unauthorized, verify
@@ -106,6 +108,19 @@ def create_app(
             return _error(401, str(error))
         if parsed.request_id is not None and parsed.request_id != request_id:
             return _error(400, "request_id differs from the X-Leadsync-Request-Id header")
+        if settings.identity is not None:
+            wanted = settings.identity
+            try:
+                await run_in_threadpool(
+                    check_identity,
+                    headers.get("authorization"),
+                    wanted.audience,
+                    wanted.allowed_emails,
+                    wanted.certs_url,
+                )
+            except IdentityRefused as error:
+                log.warning("refused %s for %s: %s", action, parsed.spreadsheet, error)
+                return _error(error.status, str(error))
         first = await run_in_threadpool(seen.first_time, parsed.spreadsheet, request_id, clock())
         if not first:
             log.warning("refused %s for %s: replayed request id", action, parsed.spreadsheet)

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from sheets_addin.identity import GOOGLE_CERTS_URL
 from sync.config import Config, load_config, spreadsheet_id
 from sync.errors import ConfigError
 
@@ -46,8 +47,17 @@ class SpreadsheetEntry(_Strict):
         return spreadsheet_id(value)
 
 
+class IdentitySection(_Strict):
+    """Optional: require the caller's Google identity token (see sheets_addin/identity.py)."""
+
+    audience: str = Field(min_length=1)  # the OAuth client ID of the add-in's Cloud project
+    allowed_emails: list[str] = Field(min_length=1)
+    certs_url: str = GOOGLE_CERTS_URL
+
+
 class ServeFile(_Strict):
     replay_db: Path = Path(REPLAY_DB)
+    identity: IdentitySection | None = None
     spreadsheet: list[SpreadsheetEntry] = Field(min_length=1)
 
 
@@ -64,9 +74,15 @@ class Tracker:
 
 
 class ServeSettings:
-    def __init__(self, trackers: dict[str, Tracker], replay_db: Path) -> None:
+    def __init__(
+        self,
+        trackers: dict[str, Tracker],
+        replay_db: Path,
+        identity: IdentitySection | None = None,
+    ) -> None:
         self.trackers = trackers
         self.replay_db = replay_db
+        self.identity = identity
 
 
 def _where(location: tuple[Any, ...]) -> str:
@@ -120,7 +136,7 @@ def parse_serve_settings(
     if problems:
         raise ConfigError(problems, source)
     db = parsed.replay_db if parsed.replay_db.is_absolute() else base / parsed.replay_db
-    return ServeSettings(trackers, db)
+    return ServeSettings(trackers, db, parsed.identity)
 
 
 def _secret(entry: SpreadsheetEntry, key: str, env: Any, problems: list[str]) -> SecretStr | None:
