@@ -55,23 +55,32 @@ def build_buttons_workbook(python: str) -> None:
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
-def ensure_libreoffice() -> None:
-    """LibreOffice reads back what the tests write; installed here when this may install it.
+# What the tests need beyond Python: a command, the Debian package that has it, what it is for.
+TEST_TOOLS = (
+    ("soffice", "libreoffice-calc", "LibreOffice reads back the workbooks leadsync writes"),
+    ("node", "nodejs", "Node runs the Apps Script add-in's tests"),
+)
 
-    CI runs as root on Debian; a developer without root gets the affected tests skipped, each
-    saying why.
+
+def ensure_test_tools() -> None:
+    """Install what the tests need, when this may install it (CI runs as root on Debian).
+
+    A developer without root gets the affected tests skipped, each saying why.
     """
-    if shutil.which("soffice") or os.environ.get("LEADSYNC_NO_INSTALL"):
+    missing = [(c, p, why) for c, p, why in TEST_TOOLS if not shutil.which(c)]
+    if not missing or os.environ.get("LEADSYNC_NO_INSTALL"):
         return
     geteuid = getattr(os, "geteuid", None)
     if geteuid is None or geteuid() != 0 or not shutil.which("apt-get"):
-        print("LibreOffice is not installed: tests that open workbooks in it will be skipped.")
+        for command, _package, why in missing:
+            print(f"{command} is not installed ({why}): those tests will be skipped.")
         return
-    print("Installing LibreOffice Calc (Debian's libreoffice-calc) for the tests ...", flush=True)
+    packages = [package for _command, package, _why in missing]
+    print(f"Installing {', '.join(packages)} (Debian) for the tests ...", flush=True)
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (
         ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "libreoffice-calc"],
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
     ):
         subprocess.run(command, check=True, env=environment, stdout=subprocess.DEVNULL)
 
@@ -91,7 +100,7 @@ def main() -> int:
     build_buttons_workbook(python)
     if command == "demo":
         return run([python, "-m", "sync", "demo", *rest])
-    ensure_libreoffice()
+    ensure_test_tools()
     checks = [
         [python, "-m", "ruff", "check", "."],
         [python, "-m", "ruff", "format", "--check", "."],
