@@ -50,7 +50,6 @@ import http.client
 import json
 import math
 import os
-import platform
 import secrets
 import shutil
 import socket
@@ -64,6 +63,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from machine import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -442,23 +443,6 @@ def _verify(
     return failures
 
 
-def _machine() -> dict[str, Any]:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "system": f"{platform.system()} {platform.release()}",
-    }
-
-
 def _print_table(f: dict[str, Any]) -> None:
     lat, thr = f["latency"], f["throughput"]
     print()
@@ -600,7 +584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve_peak_rss_mib": peak,
         "verified": not failures,
         "verify_failures": failures,
-        "machine": _machine(),
+        "machine": machine(),
     }
     _print_table(figures)
     print(json.dumps(figures))

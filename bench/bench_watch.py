@@ -48,7 +48,6 @@ import argparse
 import importlib
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -62,6 +61,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from machine import machine
 from team_data import DEFAULT_OWNER, TIME_ZONE, generate
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
@@ -360,18 +360,6 @@ def _run_child(role: str, args: argparse.Namespace, env: dict[str, str]) -> dict
     return result
 
 
-def _machine() -> dict[str, Any]:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version()}
-
-
 def _per_backend(passes: list[dict[str, Any]], minutes: float, kind: str | None) -> dict[str, Any]:
     mine = [p for p in passes if kind is None or p["kind"] == kind]
     later = [p for p in mine if not p["first"]]
@@ -445,7 +433,7 @@ def _report(
         "pass_errors": dict(errors),
         "verified": not any(failures.values()),
         "verify_failures": {name: f for name, f in failures.items() if f},
-        "machine": _machine(),
+        "machine": machine(),
     }
 
 
