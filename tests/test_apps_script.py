@@ -12,14 +12,12 @@ import json
 import os
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from google_team import GoogleTeam, google_team
+from loopback import serving
 from sheets_standin import StandIn
 
 from sheets_addin.server import create_app
@@ -70,20 +68,8 @@ def server(
         encoding="utf-8",
     )
     app = create_app(load_serve_settings(path))
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", team
-    finally:
-        uv.should_exit = True
-        thread.join(10)
+    with serving(app) as url:
+        yield url, team
 
 
 def test_every_apps_script_file_parses() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from factories import Cli
 from google_team import GoogleTeam, google_team
+from loopback import serving
 from sheets_standin import StandIn
 
 with warnings.catch_warnings():  # starlette 1.x suggests httpx2 for its test client; httpx works
@@ -296,20 +295,8 @@ def server(
     entry = f'[[spreadsheet]]\nid = "{team.prospecting}"\nconfig = "team/leadsync.toml"\n'
     path = _serve_toml(tmp_path, entry + 'secret_env = "TEAM_SECRET"\n')
     app = create_app(load_serve_settings(path))
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", team
-    finally:
-        uv.should_exit = True
-        thread.join(10)
+    with serving(app) as url:
+        yield url, team
 
 
 def _send(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
