@@ -158,9 +158,9 @@ def copy_templates(folder: Path) -> tuple[Path, Path]:
         contents = (_to_bytes(_prospecting_workbook(())), _to_bytes(_tracker_workbook(())))
 
     folder.mkdir(parents=True, exist_ok=True)
-    _create_exclusively(prospects, contents[0])
+    create_exclusively(prospects, contents[0])
     try:
-        _create_exclusively(tracker, contents[1])
+        create_exclusively(tracker, contents[1])
     except BaseException:
         prospects.unlink(missing_ok=True)
         raise
@@ -305,7 +305,8 @@ def _save_atomically(wb: Any, path: Path) -> None:
         raise
 
 
-def _create_exclusively(target: Path, content: bytes) -> None:
+def create_exclusively(target: Path, content: bytes) -> None:
+    """Write a new file; never one that exists (FileExistsError, saying so)."""
     try:
         handle = target.open("xb")
     except FileExistsError:

@@ -48,7 +48,13 @@ from openpyxl.utils import get_column_letter
 from excel_addin.workbook import CONF_KEYS, CONF_SHEET, DEFAULT_OWNER
 from sync.config import parse_config
 from sync.errors import LeadsyncError
-from sync.templates import LEADS_TAB, PROSPECTS_TAB, one_workbook, prospecting_workbook
+from sync.templates import (
+    LEADS_TAB,
+    PROSPECTS_TAB,
+    create_exclusively,
+    one_workbook,
+    prospecting_workbook,
+)
 from sync.vba_project import VbaModule, build_vba_project, class_module_from_cls
 from sync.vml_buttons import POINTS_PER_PIXEL, Button, button_bar, column_pixels, vml_drawing
 
@@ -337,17 +343,7 @@ def build_buttons_workbook(
 
 def create_buttons_workbook(path: Path, **options: Any) -> None:
     """As `build_buttons_workbook`, but never over an existing file (FileExistsError)."""
-    content = buttons_workbook_bytes(**options)
-    try:
-        handle = path.open("xb")
-    except FileExistsError:
-        raise FileExistsError(f"{path} already exists; leadsync will not overwrite it.") from None
-    try:
-        with handle:
-            handle.write(content)
-    except BaseException:
-        path.unlink(missing_ok=True)  # ours: we just created it
-        raise
+    create_exclusively(path, buttons_workbook_bytes(**options))
 
 
 # ---- the package edits -------------------------------------------------------------------
