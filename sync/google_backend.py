@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+from google.auth.credentials import Credentials
 
 from sync.config import Config
 from sync.errors import BackendError, SheetLayoutError
@@ -32,6 +35,23 @@ from sync.retry import Backoff
 from sync.snapshot import CellsView, Row, Snapshot, Tab, TabRef
 
 METADATA_FIELDS = "properties(title,locale,timeZone),sheets.properties,developerMetadata"
+
+
+# A runner's credentials (watch, serve), by key file and scope: a pass reuses the access token
+# of the one before while it is valid, instead of signing in again every pass. A changed key
+# file is a new entry. One-off passes sign in afresh, as a person would expect of a new run.
+_RUNNER_CREDENTIALS: dict[tuple[str, int, bool], Credentials] = {}
+
+
+def _runner_credentials(path: Path | None, write: bool) -> Credentials:
+    try:
+        stamp = path.stat().st_mtime_ns if path is not None else 0
+    except OSError:
+        return load_credentials(path, write)  # says what is wrong with the path
+    key = (str(path), stamp, write)
+    if key not in _RUNNER_CREDENTIALS:
+        _RUNNER_CREDENTIALS[key] = load_credentials(path, write)
+    return _RUNNER_CREDENTIALS[key]
 
 
 class GoogleBackend:
@@ -68,7 +88,11 @@ class GoogleBackend:
     @contextmanager
     def session(self, write: bool) -> Iterator[None]:
         if self._given is None:
-            credentials = load_credentials(self.config.resolve_optional_credentials(), write)
+            path = self.config.resolve_optional_credentials()
+            if self.lease:
+                credentials = _runner_credentials(path, write)
+            else:
+                credentials = load_credentials(path, write)
             self._client = SheetsClient(credentials, who(credentials), self.backoff)
         # Kept between passes and renewed (one request): the runner gives it back when it stops.
         take = write and self.lease

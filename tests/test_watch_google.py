@@ -63,6 +63,8 @@ def test_watch_runs_pass_after_pass_on_a_google_tracker_and_makes_each_lead_once
     # The first pass takes the lease (1) and makes the leads (3); each idle pass after it
     # renews the lease (1) and reads (2); the watcher gives it back when it stops (1).
     assert len(roomy.log) == 4 + 3 * (len(states) - 1) + 1
+    # The watcher signs in once and reuses its access token pass after pass.
+    assert len(roomy.token_log) == 1
 
 
 def test_a_standby_lead_on_google_comes_back_on_the_first_pass_after_its_date(
