@@ -7,6 +7,7 @@ from typing import Any
 
 from sync.dates import EPOCH_1900, DateOrder
 from sync.snapshot import CellValue
+from sync.xlsx_cells import column_letters
 
 # Locales whose people write the month first or the year first; every other one is day first.
 _MDY = {"en_US", "en_PH", "es_US", "en_CA", "fil_PH"}
@@ -26,15 +27,6 @@ def date_order(locale: str | None) -> DateOrder | None:
 def quote_tab(tab: str) -> str:
     """A sheet name as A1 notation wants it: in single quotes, quotes doubled."""
     return "'" + tab.replace("'", "''") + "'"
-
-
-def column_letters(column: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def row_range(tab: str, row: int, width: int) -> str:
