@@ -25,7 +25,7 @@ from typing import Any
 from sync import leases
 from sync.errors import BackendError, RequestRejected, RetryPass
 from sync.google_client import SheetsClient
-from sync.google_write import CLAIM_BASE
+from sync.google_write import CLAIM_BASE, create_metadata, delete_metadata
 
 LEASE_ID = CLAIM_BASE - 1  # below every lead-number claim
 LEASE_KEY = "leadsync.lease"
@@ -79,8 +79,7 @@ def _key(spreadsheet: str) -> str:
 
 
 def _give_back(client: SheetsClient, spreadsheet: str, value: str) -> None:
-    lookup = {"metadataId": LEASE_ID, "metadataValue": value}
-    request = {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": lookup}}}
+    request = delete_metadata(LEASE_ID, value)
     client.batch_update(spreadsheet, {"requests": [request]}, fields=REPLY)
     _HELD.pop(spreadsheet, None)
 
@@ -155,23 +154,8 @@ class GoogleLease:
     def _take(self, old: str | None, mine: Lease) -> bool:
         requests: list[dict[str, Any]] = []
         if old is not None:
-            lookup = {"metadataId": LEASE_ID, "metadataValue": old}
-            requests.append(
-                {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": lookup}}}
-            )
-        requests.append(
-            {
-                "createDeveloperMetadata": {
-                    "developerMetadata": {
-                        "metadataId": LEASE_ID,
-                        "metadataKey": LEASE_KEY,
-                        "metadataValue": mine.value(),
-                        "location": {"spreadsheet": True},
-                        "visibility": "DOCUMENT",
-                    }
-                }
-            }
-        )
+            requests.append(delete_metadata(LEASE_ID, old))
+        requests.append(create_metadata(LEASE_ID, LEASE_KEY, mine.value()))
         try:
             self.client.batch_update(self.spreadsheet, {"requests": requests}, fields=REPLY)
         except RequestRejected:

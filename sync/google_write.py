@@ -244,26 +244,13 @@ class Writer:
         numbers = {n for i in ids if isinstance(i, str) and (n := lead_number(prefix, i))}
         fresh = numbers - self.state.claims
         for number in sorted(fresh):
-            requests.append(
-                {
-                    "createDeveloperMetadata": {
-                        "developerMetadata": {
-                            "metadataId": CLAIM_BASE + number,
-                            "metadataKey": CLAIM_KEY,
-                            "metadataValue": str(number),
-                            "location": {"spreadsheet": True},
-                            "visibility": "DOCUMENT",
-                        }
-                    }
-                }
-            )
+            requests.append(create_metadata(CLAIM_BASE + number, CLAIM_KEY, str(number)))
         held = sorted(self.state.claims | fresh)
         pruned = (
             set(held[: len(held) - KEEP_CLAIMS]) if len(held) > KEEP_CLAIMS + PRUNE_EVERY else set()
         )
         for number in sorted(pruned):
-            lookup = {"developerMetadataLookup": {"metadataId": CLAIM_BASE + number}}
-            requests.append({"deleteDeveloperMetadata": {"dataFilter": lookup}})
+            requests.append(delete_metadata(CLAIM_BASE + number))
         return fresh, pruned
 
     # ---- the write ------------------------------------------------------------------------
@@ -445,6 +432,26 @@ def lead_number(prefix: str, lead_id: str) -> int | None:
     if text.startswith(prefix) and text[len(prefix) :].isdigit():
         return int(text[len(prefix) :])
     return None
+
+
+def create_metadata(metadata_id: int, key: str, value: str) -> dict[str, Any]:
+    """A request creating a spreadsheet-wide entry; it fails if the ID is taken (atomic)."""
+    entry = {
+        "metadataId": metadata_id,
+        "metadataKey": key,
+        "metadataValue": value,
+        "location": {"spreadsheet": True},
+        "visibility": "DOCUMENT",
+    }
+    return {"createDeveloperMetadata": {"developerMetadata": entry}}
+
+
+def delete_metadata(metadata_id: int, value: str | None = None) -> dict[str, Any]:
+    """A request deleting the entry with this ID, only while it holds `value` if one is given."""
+    lookup: dict[str, Any] = {"metadataId": metadata_id}
+    if value is not None:
+        lookup["metadataValue"] = value
+    return {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": lookup}}}
 
 
 def claims_in(metadata: list[dict[str, Any]]) -> set[int]:
