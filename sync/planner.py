@@ -30,6 +30,10 @@ NEEDED_COLUMNS: Mapping[TabKind, tuple[str, ...]] = {
     TabKind.CLIENTS: tuple(f.key for f in FIELDS[TabKind.CLIENTS]),
 }
 
+# A prospect row with none of these cells filled has nothing for the planner to do; the Excel
+# backend reads only the rows that have one (sync/xlsx_sparse.py).
+PROSPECT_TRIGGERS = ("flag", "lead", "sync_note")
+
 # Prospect cells that become lead cells of the same name when a row is converted.
 CARRIED = ("company", "contact", "email", "phone", "notes", "next_action")
 
@@ -129,11 +133,7 @@ class _Planner:
             for row in tab.rows:
                 values = row.values
                 # Most prospects are neither flagged, linked nor noted: nothing to decide.
-                if (
-                    values.get("flag") is None
-                    and values.get("lead") is None
-                    and values.get("sync_note") is None
-                ):
+                if all(values.get(key) is None for key in PROSPECT_TRIGGERS):
                     continue
                 self._prospect_row(tab, row)
         self._next_steps()

@@ -8,7 +8,7 @@ pictures and text boxes to buttons and VBA, keeps its bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +27,14 @@ from sync.layout import (
     require_headers,
 )
 from sync.plan import AddColumn, Plan, SetCell, StrikeRow
-from sync.planner import same
+from sync.planner import PROSPECT_TRIGGERS, same
 from sync.snapshot import CellsView, CellValue, Row, Snapshot, Tab, TabRef
 from sync.xlsx_files import atomic_save, digest, refuse_if_open
 from sync.xlsx_package import Package
 from sync.xlsx_patch import patch_workbook, read_custom_property
-from sync.xlsx_read import FastWorkbook
+from sync.xlsx_read import FastWorkbook, SheetGrid
 from sync.xlsx_sheet_patch import CellWrite, SheetEdit
+from sync.xlsx_sparse import NotSparse, SparseGrid, sparse_grid
 
 LOCK_TIMEOUT_SECONDS = 120
 # A custom document property of the tracker (File ▸ Info ▸ Properties ▸ Advanced in Excel).
@@ -55,12 +56,58 @@ class _TabState:
     header_row: int
     columns: dict[str, int]
     next_row: int
-    # The tab as read (row 1 first; formulas as their cached results), to check a row against.
-    grid: Sequence[tuple[CellValue, ...]]
+    # The rows read (formulas as their cached results), by row number, to check a row against.
+    grid: Mapping[int, Sequence[CellValue]]
 
     def value(self, row: int, column: int) -> CellValue:
-        cells = self.grid[row - 1] if row <= len(self.grid) else ()
+        cells = self.grid.get(row, ())
         return cells[column - 1] if column <= len(cells) else None
+
+
+@dataclass(frozen=True)
+class _RowsRead:
+    """A tab's rows as read, whole (every row) or sparse (the rows a pass acts on)."""
+
+    rows: Mapping[int, Sequence[CellValue]]  # 1-based row number -> cells from column 1
+    unresolved: frozenset[tuple[int, int]]
+    last_row: int  # the last row that holds a value
+    last_column: int  # the last column anything is typed in, header or not
+
+    @classmethod
+    def whole(cls, grid: SheetGrid) -> _RowsRead:
+        rows = _Numbered(grid.rows)
+        last_row = max((n for n, cells in rows.items() if last_used(cells)), default=0)
+        last_column = max((last_used(cells) for cells in grid.rows), default=0)
+        return cls(rows, grid.unresolved, last_row, last_column)
+
+    @classmethod
+    def sparse(cls, grid: SparseGrid) -> _RowsRead:
+        return cls(grid.rows, grid.unresolved, grid.last_row, grid.last_column)
+
+    def head(self) -> list[Sequence[CellValue]]:
+        return [self.rows.get(n, ()) for n in range(1, HEADER_SEARCH_ROWS + 1)]
+
+    def rows_after(self, header_row: int) -> Iterator[tuple[int, Sequence[CellValue]]]:
+        for number in sorted(n for n in self.rows if n > header_row):
+            yield number, self.rows[number]
+
+
+class _Numbered(Mapping[int, Sequence[CellValue]]):
+    """A whole grid (row 1 first) seen by row number, without copying it."""
+
+    def __init__(self, rows: Sequence[Sequence[CellValue]]) -> None:
+        self._rows = rows
+
+    def __getitem__(self, number: int) -> Sequence[CellValue]:
+        if 1 <= number <= len(self._rows):
+            return self._rows[number - 1]
+        raise KeyError(number)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(1, len(self._rows) + 1))
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 def lock_path(tracker: Path) -> Path:
@@ -141,28 +188,28 @@ class XlsxBackend:
                 f"{book.path.name} has no tab named '{name}' (it has: "
                 f"{', '.join(names)}); fix {config_key} in leadsync.toml or rename the tab"
             )
-        grid = book.fast.grid(name)
-        head = grid.rows[:HEADER_SEARCH_ROWS]
-        aliases = alias_table(kind, self.config.headers.for_kind(kind))
-        header_index, columns = find_headers(head, aliases)
         label = f"{book.path.name} › {name}"
+        aliases = alias_table(kind, self.config.headers.for_kind(kind))
+        if kind is TabKind.PROSPECTS:
+            grid = self._sparse_grid(book, name, label, kind, aliases)
+        else:
+            grid = _RowsRead.whole(book.fast.grid(name))
+        header_index, columns = find_headers(grid.head(), aliases)
         require_headers(label, kind, columns)
         rows: list[Row] = []
         last_data_row = header_index + 1
-        used = max((last_used(cells) for cells in head[: header_index + 1]), default=0)
         unresolved: dict[int, set[str]] = {}
         for row, column in grid.unresolved:
             key = next((k for k, i in columns.items() if i == column - 1), None)
             if key is not None:
                 unresolved.setdefault(row, set()).add(key)
-        for number in range(header_index + 2, len(grid.rows) + 1):
-            cells = grid.rows[number - 1]
+        for number, cells in grid.rows_after(header_index + 1):
             if not any(c is not None and c != "" for c in cells):  # any(): C speed, 50k rows
                 continue
             last_data_row = number
-            used = max(used, last_used(cells))
             unknown = frozenset(unresolved.get(number, ()))
             rows.append(Row(number, CellsView(cells, columns), unknown))
+        last_data_row = max(last_data_row, grid.last_row)
         ref = TabRef(str(book.path), name)
         one_based = {k: i + 1 for k, i in columns.items()}
         self._tabs[ref] = _TabState(header_index + 1, one_based, last_data_row + 1, grid.rows)
@@ -171,13 +218,29 @@ class XlsxBackend:
             ref,
             kind,
             label,
-            used,
+            grid.last_column,
             header_index,
             columns,
             rows,
             epoch=epoch,
             source_name=book.path.name,
         )
+
+    def _sparse_grid(
+        self, book: _Book, name: str, label: str, kind: TabKind, aliases: dict[str, str]
+    ) -> _RowsRead:
+        """Only the header rows and the rows the planner acts on: a big prospecting tab is
+        mostly rows it passes by, and not holding them is most of a pass's memory."""
+
+        def triggers(head: Sequence[Sequence[CellValue]]) -> list[int]:
+            _index, columns = find_headers(head, aliases)
+            require_headers(label, kind, columns)
+            return [columns[k] + 1 for k in PROSPECT_TRIGGERS if k in columns]
+
+        try:
+            return _RowsRead.sparse(sparse_grid(book.fast, name, HEADER_SEARCH_ROWS, triggers))
+        except NotSparse:
+            return _RowsRead.whole(book.fast.grid(name))
 
     # ---- apply ----------------------------------------------------------------------------
 

@@ -36,13 +36,13 @@ import threading
 import warnings
 import xml.etree.ElementTree as ET
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 from operator import itemgetter
 from types import TracebackType
-from typing import Any, Final
+from typing import IO, Any, Final
 from zipfile import BadZipFile, ZipFile
 
 import python_calamine
@@ -59,11 +59,11 @@ from openpyxl.xml.constants import SHARED_STRINGS
 from sync.errors import BackendError
 from sync.snapshot import CellValue
 
-__all__ = ["FastWorkbook", "SheetGrid", "cell_value"]
+__all__ = ["UNREADABLE", "FastWorkbook", "SheetGrid", "cell_value"]
 
 # What reading a file that is not a readable .xlsx/.xlsm can raise: the zip layer, openpyxl's
 # package readers (which raise plain ValueError, KeyError, TypeError on bad parts) and calamine.
-_UNREADABLE: Final = (
+UNREADABLE: Final = (
     OSError,
     KeyError,
     ValueError,
@@ -133,14 +133,17 @@ class FastWorkbook:
                 reader.read_manifest()
                 reader.read_workbook()
                 apply_stylesheet(reader.archive, reader.wb)
-            self._calamine = python_calamine.CalamineWorkbook.from_filelike(BytesIO(content))
-        except _UNREADABLE as error:
+        except UNREADABLE as error:
             raise BackendError(
                 f"{name} could not be opened as an Excel workbook ({error}); "
                 "leadsync reads .xlsx and .xlsm files: save it in one of those formats"
             ) from None
         # The small parts (workbook, styles) are read by openpyxl itself, so the sheet list,
         # the date system and which styles show dates are openpyxl's by construction.
+        self._content = content
+        # Opened on the first full read: calamine reads the whole shared-string table up
+        # front, which a pass that reads only a few rows of a tab (sync/xlsx_sparse.py) spares.
+        self._calamine_book: python_calamine.CalamineWorkbook | None = None
         self._archive: ZipFile = reader.archive
         self._epoch: datetime = reader.wb.epoch
         self._date_styles = frozenset[int](reader.wb._date_formats)
@@ -176,18 +179,13 @@ class FastWorkbook:
         return bool(self._epoch == MAC_EPOCH)
 
     def grid(self, sheet: str) -> SheetGrid:
-        if sheet not in self._parts:
-            what = "a chart sheet, not a worksheet" if sheet in self._chartsheets else "not a tab"
-            raise BackendError(
-                f"{self.name} › {sheet} is {what} of this workbook "
-                f"(it has: {', '.join(self._names)})"
-            )
+        part = self.worksheet_part(sheet)
         # calamine parses the sheet without holding the GIL: in a thread, its half second
         # overlaps the unzipping and the searches below (on one core it costs nothing).
-        parse = _SheetParse(self._calamine, sheet)
+        parse = _SheetParse(self._calamine(), sheet)
         try:
             try:
-                xml = _SheetXml(self._archive.read(self._parts[sheet]))
+                xml = _SheetXml(self._archive.read(part))
                 cells = _CellReader(xml, self)
                 fast = cells.scan()
             finally:
@@ -198,7 +196,7 @@ class FastWorkbook:
                 except (_Fallback, python_calamine.CalamineError):
                     pass
             return self._openpyxl_grid(xml)
-        except _UNREADABLE as error:
+        except UNREADABLE as error:
             raise BackendError(
                 f"{self.name} › {sheet} could not be read ({error}); open the file in Excel, "
                 "save it as .xlsx and run leadsync again"
@@ -207,8 +205,51 @@ class FastWorkbook:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._calamine.close()
+            if self._calamine_book is not None:
+                self._calamine_book.close()
             self._archive.close()
+
+    def worksheet_part(self, sheet: str) -> str:
+        """The package part holding a worksheet's cells."""
+        if sheet not in self._parts:
+            what = "a chart sheet, not a worksheet" if sheet in self._chartsheets else "not a tab"
+            raise BackendError(
+                f"{self.name} › {sheet} is {what} of this workbook "
+                f"(it has: {', '.join(self._names)})"
+            )
+        return self._parts[sheet]
+
+    def open_part(self, part: str) -> IO[bytes]:
+        """A part's bytes as a stream, decompressed as they are read."""
+        return self._archive.open(part)
+
+    @property
+    def strings_part(self) -> str | None:
+        return self._strings_part
+
+    def cell_parser(self, source: IO[bytes], strings: Mapping[int, str]) -> WorkSheetParser:
+        """openpyxl's own parser of a worksheet, set up as this workbook's reads are."""
+        return WorkSheetParser(
+            source,
+            strings,
+            data_only=True,
+            epoch=self._epoch,
+            date_formats=self._date_styles,
+            timedelta_formats=self._timedelta_styles,
+        )
+
+    def _calamine(self) -> python_calamine.CalamineWorkbook:
+        if self._calamine_book is None:
+            try:
+                self._calamine_book = python_calamine.CalamineWorkbook.from_filelike(
+                    BytesIO(self._content)
+                )
+            except UNREADABLE as error:
+                raise BackendError(
+                    f"{self.name} could not be opened as an Excel workbook ({error}); "
+                    "leadsync reads .xlsx and .xlsm files: save it in one of those formats"
+                ) from None
+        return self._calamine_book
 
     def __enter__(self) -> FastWorkbook:
         return self
