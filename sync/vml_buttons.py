@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+
+from sync.xml_text import escape
 
 # Excel's pixel grid at 100% zoom and 96 dpi: 4 pixels are 3 points.
 POINTS_PER_PIXEL = 0.75

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from xml.sax.saxutils import escape
 
 from sync.dates import EPOCH_1900, EPOCH_1904
 from sync.snapshot import CellValue
+from sync.xml_text import escape
 
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 # Characters XML 1.0 cannot hold; Excel stores them as _xHHHH_ escapes.

@@ -7,10 +7,10 @@ byte, and a new cell format is a copy of the one the cell had with one thing cha
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import quoteattr
 
 from sync.errors import BackendError
 from sync.xlsx_package import Package
+from sync.xml_text import quoteattr
 
 # Built-in number formats that show a date or a time (ECMA-376 §18.8.30, plus the East Asian
 # and Thai ones Excel maps by locale).
