@@ -36,6 +36,12 @@ def digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def file_digest(path: Path) -> str:
+    """digest() of a file's content, read a piece at a time."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def atomic_save(path: Path, write: Callable[[Path], None], expected_digest: str) -> None:
     """Write a new version beside the file, then swap it in with one rename.
 
@@ -53,7 +59,7 @@ def atomic_save(path: Path, write: Callable[[Path], None], expected_digest: str)
         # opened for writing because Windows refuses to flush a read-only handle.
         with tmp.open("r+b") as handle:
             os.fsync(handle.fileno())
-        if digest(path.read_bytes()) != expected_digest:
+        if file_digest(path) != expected_digest:
             raise WorkbookChanged(
                 f"{path.name} was changed by someone else while leadsync was syncing; "
                 "nothing was written to it. Run leadsync again."

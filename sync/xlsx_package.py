@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
+from typing import IO
 from xml.etree import ElementTree
 
 from sync.errors import BackendError
@@ -21,6 +24,7 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OFFICE_DOCUMENT = REL_NS + "/officeDocument"
 STRICT_OFFICE_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
+COPY_BUFFER = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Package:
         self._names = {info.filename for info in self._infos}
         self.replaced: dict[str, bytes] = {}
         self.added: dict[str, bytes] = {}
+        self.spooled: dict[str, IO[bytes]] = {}  # replaced parts too big to hold: on disk
 
     def part_names(self) -> list[str]:
         return [info.filename for info in self._infos]
@@ -81,6 +86,22 @@ class Package:
             self.replaced[part] = content
         else:
             self.added[part] = content
+
+    def open(self, part: str) -> IO[bytes]:
+        """A part as it was read, as a stream: decompressed as it is read."""
+        try:
+            return self._archive.open(part)
+        except KeyError:
+            raise BackendError(f"{self.label} has no part {part}: the file is damaged") from None
+
+    def spool(self, part: str) -> IO[bytes]:
+        """A temporary file whose content replaces `part` when the package is saved."""
+        if part not in self._names:
+            raise BackendError(f"{self.label} has no part {part}: the file is damaged")
+        self.replaced.pop(part, None)
+        # Kept open until the package is saved; close() closes it.
+        spooled = self.spooled[part] = tempfile.TemporaryFile()  # noqa: SIM115
+        return spooled
 
     def relationships(self, part: str) -> list[dict[str, str]]:
         """The relationships of `part` (its .rels), each as its attributes."""
@@ -127,17 +148,33 @@ class Package:
     def save(self) -> bytes:
         """The package with replaced and added parts; every other part as it was."""
         out = BytesIO()
-        with zipfile.ZipFile(out, "w") as target:
-            for info in self._infos:
-                content = self.replaced.get(info.filename)
-                if content is None:
-                    content = self._archive.read(info)
-                target.writestr(_same_entry(info), content, compress_type=info.compress_type)
-            for name, content in self.added.items():
-                target.writestr(name, content, compress_type=zipfile.ZIP_DEFLATED)
+        self.save_to(out)
         return out.getvalue()
 
+    def save_to(self, out: IO[bytes]) -> None:
+        """As save, written to `out` part by part, each streamed rather than held whole."""
+        with zipfile.ZipFile(out, "w") as target:
+            for info in self._infos:
+                entry = _same_entry(info)
+                content = self.replaced.get(info.filename)
+                if content is not None:
+                    target.writestr(entry, content, compress_type=info.compress_type)
+                    continue
+                spooled = self.spooled.get(info.filename)
+                with target.open(entry, "w") as written:
+                    if spooled is not None:
+                        spooled.seek(0)
+                        shutil.copyfileobj(spooled, written, COPY_BUFFER)
+                    else:
+                        with self._archive.open(info) as source:
+                            shutil.copyfileobj(source, written, COPY_BUFFER)
+            for name, content in self.added.items():
+                target.writestr(name, content, compress_type=zipfile.ZIP_DEFLATED)
+
     def close(self) -> None:
+        for spooled in self.spooled.values():
+            spooled.close()
+        self.spooled.clear()
         self._archive.close()
 
 

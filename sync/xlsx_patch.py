@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from io import BytesIO
+from typing import IO
 from xml.etree import ElementTree
-from xml.sax.saxutils import escape, quoteattr
 
 from sync.errors import BackendError
 from sync.xlsx_package import Package, add_override, add_relationship
-from sync.xlsx_ranges import grow_sheet_ranges, grow_table, widen_dimension
-from sync.xlsx_sheet_patch import SheetEdit, SheetPatcher
+from sync.xlsx_ranges import grow_table
+from sync.xlsx_sheet_patch import SheetEdit
+from sync.xlsx_sheet_stream import patch_sheet
 from sync.xlsx_styles import Styles
+from sync.xml_text import escape, quoteattr
 
 CUSTOM_PART = "docProps/custom.xml"
 CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
@@ -36,6 +39,19 @@ def patch_workbook(
     properties: Mapping[str, int] | None = None,
 ) -> bytes:
     """`content` with `edits` (by tab name) written and `properties` set; nothing else."""
+    out = BytesIO()
+    save_patched(content, label, edits, properties, out)
+    return out.getvalue()
+
+
+def save_patched(
+    content: bytes,
+    label: str,
+    edits: Mapping[str, SheetEdit],
+    properties: Mapping[str, int] | None,
+    target: IO[bytes],
+) -> None:
+    """As patch_workbook, written to `target` as it is made rather than held whole."""
     package = Package(content, label)
     try:
         sheets = {sheet.name: sheet for sheet in package.sheets()}
@@ -46,10 +62,10 @@ def patch_workbook(
             if sheet is None or not sheet.is_worksheet:
                 raise BackendError(f"{label} has no worksheet named '{name}'")
             _patch_sheet(package, sheet.part, f"{label} › {name}", edit, styles, date1904)
-        styles.save()
+        styles.save()  # after the sheets: writing them may need a new format
         for key, value in (properties or {}).items():
             set_custom_property(package, key, value)
-        return package.save()
+        package.save_to(target)
     finally:
         package.close()
 
@@ -57,33 +73,12 @@ def patch_workbook(
 def _patch_sheet(
     package: Package, part: str, label: str, edit: SheetEdit, styles: Styles, date1904: bool
 ) -> None:
-    data = package.read(part)
-    patcher = SheetPatcher(data, label, styles, date1904)
-    begin, _end, _empty = patcher.sheet_data()
-    cell = re.compile(rb"<" + patcher.p.encode() + rb"c\b")
-    was_empty = cell.search(data, begin) is None
-    patched = patcher.apply(edit)
-    # The used-area hint comes before the cells, the ranges that grow after them: only those
-    # two short stretches of the part are edited as text.
-    head_end = patched.find(b"<" + patcher.p.encode() + b"sheetData")
-    name = patcher.p.encode() + b"sheetData"
-    closing = re.compile(rb"</" + name + rb">|<" + name + rb"\b[^>]*/>")
-    tail_match = closing.search(patched, head_end)
-    tail_start = tail_match.end() if tail_match else len(patched)
-    head = patched[:head_end].decode("utf-8")
-    tail = patched[tail_start:].decode("utf-8")
-    rows = {w.row for w in edit.writes if w.value not in (None, "")}
-    rows |= set(range(edit.last_row + 1, edit.new_last_row() + 1)) if edit.appends else set()
-    columns = {w.column for w in edit.writes if w.value not in (None, "")}
-    columns |= {c for values in edit.appends for c, v in values.items() if v not in (None, "")}
-    head = widen_dimension(head, patcher.p, rows, columns, was_empty)
+    # Patched into a temporary file, not memory: a big part is written to disk in pieces and
+    # copied into the new package from there.
+    patched = package.spool(part)
+    with package.open(part) as source:
+        patch_sheet(source, patched.write, label, edit, styles, date1904)
     old_last, new_last = edit.last_row, edit.new_last_row()
-    tail = grow_sheet_ranges(tail, patcher.p, old_last, new_last)
-    new_head, new_tail = head.encode("utf-8"), tail.encode("utf-8")
-    if new_head != patched[:head_end] or new_tail != patched[tail_start:]:
-        patched = b"".join([new_head, memoryview(patched)[head_end:tail_start], new_tail])
-    if patched is not data:
-        package.write(part, patched)
     if new_last > old_last:
         for rel in package.relationships(part):
             if rel.get("Type", "").endswith("/table"):

@@ -2,13 +2,13 @@
 
 Only the rows the engine writes are rebuilt; every other byte of the part stays as Excel (or
 whoever) wrote it, so elements leadsync has never heard of survive. Rows are found by their
-`r` attributes with a scan over start tags, which is cheap next to parsing 50,000 rows.
+`r` attributes with a scan over start tags, which is cheap next to parsing 50,000 rows; the
+part streams past a window at a time (sync/xlsx_sheet_stream.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -77,40 +77,20 @@ def _set_attr(tag: str, name: str, value: str | None) -> str:
 
 
 class SheetPatcher:
-    def __init__(self, data: bytes, label: str, styles: Styles, date1904: bool) -> None:
-        # Bytes, not text: a 50,000-row part is scanned where it lies, and only the rows
-        # written are decoded.
-        self.data = data
+    def __init__(self, head: bytes, label: str, styles: Styles, date1904: bool) -> None:
+        """`head` is the part up to its rows: its namespace prefix and column styles are there.
+
+        The rows come later, a window at a time (sync/xlsx_sheet_stream.py), in `data`: bytes,
+        not text, so a 50,000-row part is scanned where it lies and only the rows written are
+        decoded."""
+        self.data = head
         self.label = label
         self.styles = styles
         self.date1904 = date1904
-        root = re.search(rb"<(\w+:)?worksheet\b", data)
+        root = re.search(rb"<(\w+:)?worksheet\b", head)
         self.p = (root.group(1) or b"").decode() if root else ""
         self._b = self.p.encode()
         self._column_styles = self._read_column_styles()
-
-    # ---- reading the part -----------------------------------------------------------------
-
-    def sheet_data(self) -> tuple[int, int, bool]:
-        """Where sheetData's content starts and ends; True when it is written <sheetData/>."""
-        match = re.search(rb"<" + self._b + rb"sheetData\b[^>]*?(/?)>", self.data)
-        if match is None:
-            raise PatchRefused(f"{self.label} has no cell table; it is not a worksheet")
-        if match.group(1):
-            return match.start(), match.end(), True
-        end = self.data.find(b"</" + self._b + b"sheetData>", match.end())
-        if end < 0:
-            raise PatchRefused(f"{self.label}: its cell table is damaged")
-        return match.end(), end, False
-
-    def _row_starts(self, begin: int, end: int) -> Iterator[tuple[int, re.Match[bytes]]]:
-        number = 0
-        pattern = re.compile(rb"<" + self._b + rb"row\b[^>]*>")
-        number_of = re.compile(rb'\sr="(\d+)"')
-        for match in pattern.finditer(self.data, begin, end):
-            given = number_of.search(match.group(0))
-            number = int(given.group(1)) if given else number + 1
-            yield number, match
 
     def _read_column_styles(self) -> list[tuple[int, int, int]]:
         cols = re.search(rb"<" + self._b + rb"cols\b.*?</" + self._b + rb"cols>", self.data, re.S)
@@ -129,7 +109,7 @@ class SheetPatcher:
         return 0
 
     def _parse_row(self, number: int, start: re.Match[bytes]) -> tuple[_Row, int]:
-        """The row element starting at `start`, and where it ends in the part."""
+        """The row element starting at `start`, and where it ends in `data`."""
         tag = start.group(0).decode("utf-8")
         if tag.endswith("/>"):
             return _Row(number, tag[:-2] + ">", [], ""), start.end()
@@ -149,71 +129,7 @@ class SheetPatcher:
             last_end = match.end()
         return _Row(number, tag, cells, inner[last_end:]), close + len(closing)
 
-    # ---- the edit -------------------------------------------------------------------------
-
-    def apply(self, edit: SheetEdit) -> bytes:
-        begin, end, empty = self.sheet_data()
-        wanted: dict[int, dict[int, CellWrite]] = {}
-        for write in edit.writes:
-            wanted.setdefault(write.row, {})[write.column] = write
-        template = edit.last_row if edit.appends and edit.last_row > edit.header_row else None
-        rows: dict[int, tuple[_Row, int, int]] = {}  # number -> (row, start, end)
-        after: list[tuple[int, int]] = []  # (number, start) of every row, for insertions
-        appended = range(edit.last_row + 1, edit.new_last_row() + 1)
-        needed = set(wanted) | edit.strikes | set(appended) | ({template} if template else set())
-        if not empty:
-            for number, match in self._row_starts(begin, end):
-                after.append((number, match.start()))
-                if number in needed:
-                    row, row_end = self._parse_row(number, match)
-                    rows[number] = (row, match.start(), row_end)
-        template_row = rows[template][0] if template in rows else None
-        for offset, values in enumerate(edit.appends, start=1):
-            number = edit.last_row + offset
-            for column, value in values.items():
-                wanted.setdefault(number, {})[column] = CellWrite(number, column, value)
-            if template_row is not None:
-                for cell in template_row.cells:
-                    wanted.setdefault(number, {}).setdefault(
-                        cell.column, CellWrite(number, cell.column, None)
-                    )
-        edits: list[tuple[int, int, bytes]] = []
-        for number in sorted(set(wanted) | edit.strikes):
-            writes = wanted.get(number, {})
-            if number in rows:
-                row, start, stop = rows[number]
-                below = template_row if number > edit.last_row else None
-                self._write_row(row, writes, number in edit.strikes, below)
-                edits.append((start, stop, _row_xml(row).encode("utf-8")))
-            elif writes:
-                row = _Row(number, f'<{self.p}row r="{number}">', [], "")
-                if template_row is not None and number > edit.last_row:
-                    row.start_tag = _look_like(row.start_tag, template_row.start_tag)
-                self._write_row(row, writes, number in edit.strikes, template_row)
-                position = next((s for n, s in after if n > number), end)
-                edits.append((position, position, _row_xml(row).encode("utf-8")))
-        return self._splice(edits, begin, end, empty)
-
-    def _splice(
-        self, edits: list[tuple[int, int, bytes]], begin: int, end: int, empty: bool
-    ) -> bytes:
-        if not edits:
-            return self.data
-        if empty:
-            inner = b"".join(t for _s, _e, t in sorted(edits, key=lambda e: e[0]))
-            opened = self.data[begin:end][:-2] + b">"
-            closing = b"</" + self._b + b"sheetData>"
-            return self.data[:begin] + opened + inner + closing + self.data[end:]
-        # Views, not slices: the unchanged stretches are copied once, into the result.
-        whole = memoryview(self.data)
-        pieces: list[bytes | memoryview] = []
-        cursor = 0
-        for start, stop, replacement in sorted(edits, key=lambda e: (e[0], e[1])):
-            pieces.append(whole[cursor:start])
-            pieces.append(replacement)
-            cursor = stop
-        pieces.append(whole[cursor:])
-        return b"".join(pieces)
+    # ---- the edit ----------------------------------------------------------------------
 
     def _write_row(
         self,

@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 from libreoffice import MISSING, SOFFICE, cell, sheets_as_shown
 
+import sync.xlsx_sheet_stream
 from sync.package_diff import CellInfo, compare_packages, read_cells
 from sync.snapshot import CellValue
 from sync.xlsx_cells import cell_ref, split_ref
@@ -165,3 +166,26 @@ def test_libreoffice_opens_every_patched_workbook_and_shows_the_written_values(
             if cell(rows, row, column) != str(value):
                 wrong.append(f"{name} {cell_ref(row, column)}: {cell(rows, row, column)!r}")
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize("name", [p.name for p in FILES])
+def test_the_sheet_patched_a_few_bytes_at_a_time_comes_out_the_same(
+    name: str,
+    patched: dict[str, tuple[bytes, bytes, Written]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The part streams through in windows of whole rows; where the windows end (here after
+    every few bytes read, so tags and rows are cut anywhere) must not change what is written."""
+    before, after, written = patched[name]
+    edit, _ = _plan(before, name)
+    monkeypatch.setattr(sync.xlsx_sheet_stream, "WINDOW", 61)
+    small = patch_workbook(before, name, {written.sheet: edit})
+    assert _part(small, written.part) == _part(after, written.part)
+
+
+def _part(content: bytes, part: str) -> bytes:
+    package = Package(content, "book.xlsx")
+    try:
+        return package.read(part)
+    finally:
+        package.close()

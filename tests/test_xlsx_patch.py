@@ -14,6 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table
 
+import sync.xlsx_sheet_stream
 from sync.errors import BackendError
 from sync.xlsx_cells import serial
 from sync.xlsx_package import Package
@@ -226,3 +227,39 @@ def test_vba_buttons_and_drawings_of_excel_files_keep_their_bytes() -> None:
         old, new = _parts(before), _parts(after)
         assert list(old) == list(new), name
         assert [n for n in old if old[n] != new[n]] == [sheet.part], name
+
+
+def test_a_long_sheet_streams_through_in_windows_and_only_its_edited_rows_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def many_rows(workbook: Any, sheet: Any) -> None:
+        for number in range(5, 801):
+            sheet.append([f"L-{number:04d}", f"Firm {number}", None, f"note {number}"])
+
+    before = _book(many_rows)
+    edit = SheetEdit(
+        writes=[CellWrite(7, 4, "first"), CellWrite(400, 5, "middle"), CellWrite(800, 4, "last")],
+        strikes={50, 640},
+        appends=[{1: "L-0801", 2: "Appended"}, {1: "L-0802", 2: "Also appended"}],
+        last_row=800,
+        header_row=1,
+    )
+    whole = patch_workbook(before, "b.xlsx", {"Leads": edit})
+    monkeypatch.setattr(sync.xlsx_sheet_stream, "WINDOW", 1_000)  # some 30 rows a window
+    windowed = patch_workbook(before, "b.xlsx", {"Leads": edit})
+    assert _parts(windowed) == _parts(whole)
+    sheet, original = _load(windowed)["Leads"], _load(before)["Leads"]
+    assert (sheet["D7"].value, sheet["E400"].value, sheet["D800"].value) == (
+        "first",
+        "middle",
+        "last",
+    )
+    assert sheet["B50"].font.strike and sheet["B640"].font.strike
+    assert not sheet["B51"].font.strike
+    assert [c.value for c in sheet[801]][:2] == ["L-0801", "Appended"]
+    assert [c.value for c in sheet[802]][:2] == ["L-0802", "Also appended"]
+    changed = {(7, 4), (400, 5), (800, 4)}
+    for row in original.iter_rows(max_row=800):
+        for cell in row:
+            if (cell.row, cell.column) not in changed:
+                assert sheet[cell.coordinate].value == cell.value, cell.coordinate
