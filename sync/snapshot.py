@@ -59,7 +59,7 @@ class CellsView(Mapping[str, CellValue]):
         return len(self._columns)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     number: int  # 1-based row on the sheet, valid for the pass that read it and no longer
     values: Mapping[str, CellValue]

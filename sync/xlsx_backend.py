@@ -31,7 +31,7 @@ from sync.planner import PROSPECT_TRIGGERS, same
 from sync.snapshot import CellsView, CellValue, Row, Snapshot, Tab, TabRef
 from sync.xlsx_files import atomic_save, digest, refuse_if_open
 from sync.xlsx_package import Package
-from sync.xlsx_patch import patch_workbook, read_custom_property
+from sync.xlsx_patch import read_custom_property, save_patched
 from sync.xlsx_read import FastWorkbook, SheetGrid
 from sync.xlsx_sheet_patch import CellWrite, SheetEdit
 from sync.xlsx_sparse import NotSparse, SparseGrid, sparse_grid
@@ -207,8 +207,10 @@ class XlsxBackend:
             if not any(c is not None and c != "" for c in cells):  # any(): C speed, 50k rows
                 continue
             last_data_row = number
-            unknown = frozenset(unresolved.get(number, ()))
-            rows.append(Row(number, CellsView(cells, columns), unknown))
+            if number in unresolved:
+                rows.append(Row(number, CellsView(cells, columns), frozenset(unresolved[number])))
+            else:
+                rows.append(Row(number, CellsView(cells, columns)))  # no set of its own
         last_data_row = max(last_data_row, grid.last_row)
         ref = TabRef(str(book.path), name)
         one_based = {k: i + 1 for k, i in columns.items()}
@@ -285,10 +287,11 @@ class XlsxBackend:
         properties = {}
         if book.path == self.tracker and plan.issued_lead_number is not None:
             properties[ISSUED_PROPERTY] = plan.issued_lead_number
-        patched = patch_workbook(book.content, book.path.name, edits, properties)
 
         def write(target: Path) -> None:
-            target.write_bytes(patched)
+            # Straight into the new file: the patched package is never held in memory whole.
+            with target.open("wb") as handle:
+                save_patched(book.content, book.path.name, edits, properties, handle)
 
         atomic_save(book.path, write, book.digest)
 

@@ -201,12 +201,20 @@ class FastWorkbook:
                 f"{self.name} › {sheet} could not be read ({error}); open the file in Excel, "
                 "save it as .xlsx and run leadsync again"
             ) from None
+        finally:
+            # calamine keeps the whole file and its string table; a pass reads a workbook's
+            # tabs once each, so opening it again for the next tab costs less than holding it.
+            self._close_calamine()
+
+    def _close_calamine(self) -> None:
+        if self._calamine_book is not None:
+            self._calamine_book.close()
+            self._calamine_book = None
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            if self._calamine_book is not None:
-                self._calamine_book.close()
+            self._close_calamine()
             self._archive.close()
 
     def worksheet_part(self, sheet: str) -> str:
@@ -343,6 +351,7 @@ class FastWorkbook:
                 for cell in cells:
                     # A later cell with the same reference wins, as in openpyxl's workbook.
                     values[cell["row"], cell["column"]] = cell_value(cell["value"])
+        del parser.parse_cell  # the wrapper refers to the parser: no cycle left to collect
         merged = parser.merged_cells.mergeCell if parser.merged_cells else []
         return _grid([], values, [m.bounds for m in merged], formulas)
 
@@ -432,6 +441,11 @@ def _columns(source: list[list[Any]]) -> tuple[list[list[Any]], list[tuple[int, 
                     for v in column
                 ]
             )
+        elif kinds == {str}:
+            # The same text down a column (a status, an owner, a next action) is kept once.
+            texts = list(map(_EMPTY.get, column, column))
+            seen: dict[Any, Any] = {}
+            columns.append(list(map(seen.setdefault, texts, texts)))
         else:
             columns.append(list(map(_EMPTY.get, column, column)))
     return columns, guessed

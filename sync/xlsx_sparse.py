@@ -33,7 +33,8 @@ from sync.xlsx_read import UNREADABLE, FastWorkbook, cell_value
 
 __all__ = ["NotSparse", "SparseGrid", "sparse_grid"]
 
-WINDOW: Final = 1 << 20  # bytes of XML decompressed at a time
+WINDOW: Final = 1 << 18  # bytes of XML decompressed at a time
+BATCH: Final = 250  # rows kept parsed at a time
 
 _SHEET_DATA: Final = re.compile(rb"<sheetData(?:\s[^>]*?)?(/?)>")
 _ROW: Final = re.compile(rb'<row r="([0-9]+)"[^>]*?(?:/>|>.*?</row>)', re.S)
@@ -86,7 +87,7 @@ def sparse_grid(
                 tail = after
             scan.finish()
             strings = _shared_strings(book, scan.string_indexes())
-            return scan.grid(head + b"".join(scan.kept) + tail, strings)
+            return scan.grid(tail, strings)
     except UNREADABLE as error:
         raise BackendError(
             f"{book.name} › {sheet} could not be read ({error}); open the file in Excel, "
@@ -216,10 +217,10 @@ class _Scan:
         # Only the header rows, before the shared strings are known: parse them on their own.
         strings = _shared_strings(self.book, {int(n) for n in _NUMBER.findall(rows)})
         closing = b"</sheetData></worksheet>"
-        return _parse(self.book, self.start + rows + closing, strings).rows
+        return _parse(self.book, self.start, [rows], closing, strings).rows
 
-    def grid(self, document: bytes, strings: Mapping[int, str]) -> SparseGrid:
-        parsed = _parse(self.book, document, strings)
+    def grid(self, tail: bytes, strings: Mapping[int, str]) -> SparseGrid:
+        parsed = _parse(self.book, self.start, self.kept, tail, strings)
         last_column = max((_column(letters) for letters in self.columns), default=0)
         return SparseGrid(
             parsed.rows, self.last_row, last_column, parsed.formulas, parsed.unresolved
@@ -242,9 +243,49 @@ class _Parsed:
     unresolved: frozenset[tuple[int, int]]
 
 
-def _parse(book: FastWorkbook, document: bytes, strings: Mapping[int, str]) -> _Parsed:
-    parser = book.cell_parser(BytesIO(document), strings)
+def _parse(
+    book: FastWorkbook, start: bytes, rows: Sequence[bytes], tail: bytes, strings: Mapping[int, str]
+) -> _Parsed:
+    """The cells of `rows` (each a row element), as openpyxl reads them: parsed a batch at a
+    time, each batch as a part of its own between the part's `start` and `tail`."""
+    # openpyxl's workbook empties every cell of a merged range but its top-left one; the
+    # ranges are in the tail.
+    merged = _cells(book, start + tail, strings, set()).merged
     formulas: set[tuple[int, int]] = set()
+    found: dict[int, tuple[CellValue, ...]] = {}
+    closing = b"</sheetData></worksheet>"
+    for first in range(0, len(rows), BATCH):
+        batch = _cells(
+            book, start + b"".join(rows[first : first + BATCH]) + closing, strings, formulas
+        )
+        for number, row in batch.values.items():
+            if number in found:  # the same row twice: a later cell wins, as in openpyxl
+                row = dict(enumerate(found[number], start=1)) | row
+            for min_col, min_row, max_col, max_row in merged:
+                if min_row <= number <= max_row:
+                    for column in range(min_col, max_col + 1):
+                        if (number, column) != (min_row, min_col) and column in row:
+                            row[column] = None
+            width = max((c for c, v in row.items() if v is not None), default=0)
+            found[number] = tuple(row.get(column) for column in range(1, width + 1))
+    unresolved = frozenset(
+        (r, c) for r, c in formulas if c > len(found.get(r, ())) or found[r][c - 1] is None
+    )
+    return _Parsed(found, frozenset(formulas), unresolved)
+
+
+@dataclass(frozen=True)
+class _Cells:
+    values: dict[int, dict[int, CellValue]]  # row -> column -> value
+    merged: list[tuple[int, int, int, int]]  # (min_col, min_row, max_col, max_row)
+
+
+def _cells(
+    book: FastWorkbook, document: bytes, strings: Mapping[int, str], formulas: set[tuple[int, int]]
+) -> _Cells:
+    """Every cell of a worksheet part, by openpyxl's own parser; formula cells into
+    `formulas`."""
+    parser = book.cell_parser(BytesIO(document), strings)
     parse_cell = parser.parse_cell
 
     def parse_and_note(element: Any) -> Any:
@@ -261,25 +302,9 @@ def _parse(book: FastWorkbook, document: bytes, strings: Mapping[int, str]) -> _
             for cell in cells:
                 # A later cell with the same reference wins, as in openpyxl's workbook.
                 values.setdefault(cell["row"], {})[cell["column"]] = cell_value(cell["value"])
-    # openpyxl's workbook empties every cell of a merged range but its top-left one.
+    del parser.parse_cell  # the wrapper refers to the parser: no cycle left to collect
     merged = parser.merged_cells.mergeCell if parser.merged_cells else []
-    for cells_range in merged:
-        min_col, min_row, max_col, max_row = cells_range.bounds
-        for number in range(min_row, max_row + 1):
-            row = values.get(number)
-            if row is None:
-                continue
-            for column in range(min_col, max_col + 1):
-                if (number, column) != (min_row, min_col) and column in row:
-                    row[column] = None
-    rows: dict[int, tuple[CellValue, ...]] = {}
-    for number, row in values.items():
-        width = max((c for c, v in row.items() if v is not None), default=0)
-        rows[number] = tuple(row.get(column) for column in range(1, width + 1))
-    unresolved = frozenset(
-        (r, c) for r, c in formulas if c > len(rows.get(r, ())) or rows[r][c - 1] is None
-    )
-    return _Parsed(rows, frozenset(formulas), unresolved)
+    return _Cells(values, [m.bounds for m in merged])
 
 
 class _Strings(dict[int, str]):
