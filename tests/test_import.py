@@ -134,7 +134,9 @@ def test_duplicates_of_prospects_and_leads_are_skipped_unless_kept(
     )
     assert [r["company"] for r in imported(team)] == ['=HYPERLINK("http://x.it")']
 
+    saved = team.prospects.read_bytes()
     again = cli(*import_args(team, list_path))  # the same list twice adds nothing
+    assert team.prospects.read_bytes() == saved  # and saves nothing
     assert "appended 0 prospects, skipped 3 duplicates" in again.output.lower()
     assert len(imported(team)) == 1
 

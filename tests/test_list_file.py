@@ -46,6 +46,13 @@ def test_windows_1252_export_is_read_and_said(tmp_path: Path) -> None:
     assert table.rows[1] == ("Caffè Nero", "prezzo 5€ – ok")
 
 
+def test_excel_unicode_text_is_utf16_and_tab_separated(tmp_path: Path) -> None:
+    text = "Company\tNotes\r\nCaffè Nero\tsì, domani\r\n"
+    table = read_list(write(tmp_path, "e.txt", text.encode("utf-16")), ALIASES)
+    assert table.read_as == "UTF-16, tab-separated"
+    assert table.rows[1] == ("Caffè Nero", "sì, domani")
+
+
 def test_a_title_line_above_the_headers_does_not_fool_the_delimiter(tmp_path: Path) -> None:
     text = "Export, 25 Nov 2026\n\nCompany;Email;Phone\nAcme;a@acme.com;+39 02 1\n"
     table = read_list(write(tmp_path, "d.csv", text.encode()), ALIASES)
