@@ -109,6 +109,9 @@ def plan_import(
     """
     head, found = find_headers(rows[:HEADER_SEARCH_ROWS], aliases)
     titles = list(rows[head]) if rows else []
+    # A ragged CSV row can run past its headers; those cells go into Notes like the rest.
+    width = max((len(r) for r in rows[head:]), default=0)
+    titles += [None] * (width - len(titles))
     if "company" not in found:
         raise ListError(_no_company(list_name, head + 1, titles))
     columns, extras = _columns(titles, found, target)

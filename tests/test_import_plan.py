@@ -99,6 +99,11 @@ def test_unknown_columns_go_into_notes_after_the_lists_own_notes() -> None:
     assert [a.values["source"] for a in result.plan.appends] == ["Fiera 2026"] * 2
 
 
+def test_cells_past_the_last_header_are_kept_in_notes() -> None:
+    result = run([("Company", "Notes"), ("Acme", "hot", "ask for Ugo")])
+    assert result.plan.appends[0].values["notes"] == "hot; Column C: ask for Ugo"
+
+
 def test_text_that_looks_like_a_formula_stays_text() -> None:
     result = run([("Company", "Phone"), ('=HYPERLINK("http://x")', "+39 02 1234 5678")])
     (append,) = result.plan.appends
