@@ -16,6 +16,7 @@ from sheets_standin import StandIn
 
 from sync.config import CONFIG_FILE
 from sync.engine import run
+from sync.errors import BackendError
 from sync.headers import TabKind, canonical_headers
 from sync.importer import ImportReport, import_list
 
@@ -161,3 +162,19 @@ def test_the_command_line_names_the_spreadsheet_by_id(
     )  # fmt: skip
     assert wrong.exit_code == 2
     assert f"lists: {team.prospecting} (tabs: Prospects)" in wrong.output
+
+
+@pytest.mark.parametrize("fault", ["drop", "drop_after"])
+def test_an_unconfirmed_write_is_not_repeated_and_running_again_adds_each_row_once(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    team = google_team(standin, tmp_path, monkeypatch)
+    standin.fail(3, fault)  # the write, after the two reads
+    with pytest.raises(BackendError, match="run the same leadsync import again"):
+        import_into(team)
+    import_into(team)
+    assert sorted(r["company"] for r in from_the_fair(team)) == [
+        '=IMPORTXML("http://x","//a")',
+        "Rossi Srl",
+        "Verdi Caffè",
+    ]
