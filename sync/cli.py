@@ -264,6 +264,70 @@ def doctor(config_path: Path, workbook: Path | None, tab: str | None) -> None:
     sys.exit(0 if ok else 2)
 
 
+@main.command(name="import")
+@click.argument("list_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE")
+@click.option(
+    "--into",
+    required=True,
+    metavar="PROSPECTING_FILE",
+    help="A prospecting file of leadsync.toml: its path (Excel) or spreadsheet ID or URL (Google).",
+)
+@click.option(
+    "--source", required=True, metavar="NAME", help="Where the list comes from, for Source."
+)
+@click.option("--tab", default=None, help="The prospecting tab (default: the file's first).")
+@click.option("--sheet", default=None, help="The sheet of an .xlsx list (default: its first).")
+@click.option(
+    "--keep-duplicates",
+    is_flag=True,
+    help="Append rows that match a prospect or lead you have too (they are still reported).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print what would be appended and skipped; write nothing."
+)
+@config_option
+def import_command(
+    list_file: Path,
+    into: str,
+    source: str,
+    tab: str | None,
+    sheet: str | None,
+    keep_duplicates: bool,
+    dry_run: bool,
+    config_path: Path,
+) -> None:
+    """Append a CSV or .xlsx list to a prospecting file as prospects, with NAME in Source.
+
+    It never creates leads: a whole list turned into leads would bury the real ones among
+    contacts nobody has qualified. Type + on a prospect worth following, and leadsync sync
+    makes it a lead. Rows that match a prospect or lead you already have (same e-mail, phone
+    or company) are skipped and reported; columns leadsync does not know go into Notes.
+    Exit code 1 when some rows were refused (no company).
+
+    \b
+    Example: leadsync import fiera.csv --into prospects.xlsx --source "Fiera Milano 2026" --dry-run
+    Example: leadsync import crm.xlsx --sheet Contatti --into prospects.xlsx --source CRM
+    """
+    from sync.import_output import print_import  # only an import pays for its modules
+    from sync.importer import import_list
+
+    config: Config = _guarded(lambda: load_config(config_path))
+    report = _guarded(
+        lambda: import_list(
+            config,
+            list_file,
+            into,
+            source,
+            tab=tab,
+            sheet=sheet,
+            keep_duplicates=keep_duplicates,
+            dry_run=dry_run,
+        )
+    )
+    print_import(console, report)
+    sys.exit(report.exit_code)
+
+
 configs_option = click.option(
     "--config",
     "config_paths",

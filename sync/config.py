@@ -137,6 +137,8 @@ class Config(_Strict):
     default_owner: str = Field(min_length=1)
     date_order: DateOrder = DateOrder.DMY
     language: Literal["en", "it"] = "en"
+    # Country of phone numbers typed without a country code, for duplicate checks of imports.
+    phone_region: str | None = None
     tracker: TrackerConfig
     prospecting: list[ProspectingConfig] = Field(min_length=1)
     headers: HeaderAliases = Field(default_factory=HeaderAliases)
@@ -156,6 +158,13 @@ class Config(_Strict):
                 "or 'America/New_York'"
             ) from None
         return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _phone_region(cls, value: str | None) -> str | None:
+        from sync.duplicates import known_region  # only a config that sets it pays the import
+
+        return None if value is None else known_region(value)
 
     @model_validator(mode="after")
     def _each_tab_once(self) -> Config:

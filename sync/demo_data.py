@@ -655,6 +655,7 @@ def demo_prospects(today: date) -> list[dict[str, object]]:
                 "amount": amount,
                 "next_action": action,
                 "next_action_date": None if days is None else today + timedelta(days=days),
+                "source": None,
                 "lead": None,
                 "sync_note": None,
             }

@@ -43,3 +43,7 @@ class RetryPass(LeadsyncError):
 
 class RequestRejected(BackendError):
     """The service refused a request as invalid (HTTP 400); nothing of it was applied."""
+
+
+class ListError(LeadsyncError):
+    """A list given to `leadsync import` cannot be read or has no Company column."""

@@ -38,6 +38,7 @@ PROSPECT_FIELDS: tuple[Field, ...] = (
     Field("amount", "Amount", ("Importo", "Value", "Valore")),
     Field("next_action", "Next action", ("Prossima azione",)),
     Field("next_action_date", "Next action date", ("Data prossima azione", "Due", "Scadenza")),
+    Field("source", "Source", ("Fonte", "Origine")),
     Field("lead", "Lead", ("Lead ID", "ID lead"), engine_owned=True),
     Field("sync_note", "Sync note", ("Nota sync", "Nota di sincronizzazione"), engine_owned=True),
 )

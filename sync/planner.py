@@ -364,7 +364,8 @@ class _Planner:
             amount=prospect.amount,
             next_action_date=_as_cell_date(prospect.next_action_date),
             status=status.word(self.words),
-            source=tab.source_name,
+            # An imported row names its list; a row typed by hand names nothing: its file does.
+            source=row.text("source") or tab.source_name,
         )
         # Text stays text: a company typed as '=HYPERLINK(...)' is copied as those characters.
         values = {k: (str(v) if isinstance(v, str) else v) for k, v in values.items()}

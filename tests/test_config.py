@@ -93,3 +93,12 @@ def test_a_prospecting_tab_listed_twice_is_refused() -> None:
     twice = {**GOOD, "prospecting": [{"path": "prospects.xlsx"}, {"path": "./prospects.xlsx"}]}
     (message,) = problems(twice)
     assert message.startswith("prospecting[2]: prospects.xlsx › Prospects is listed twice")
+
+
+def test_phone_region_is_a_country_code_phone_numbers_know() -> None:
+    config = parse_config({**GOOD, "phone_region": "it"}, Path("."))
+    assert config.phone_region == "IT"
+    assert parse_config(GOOD, Path(".")).phone_region is None
+    (message,) = problems({**GOOD, "phone_region": "Italy"})
+    assert message.startswith("phone_region: 'Italy' is not a country code")
+    assert '"IT"' in message

@@ -80,6 +80,17 @@ def test_owner_falls_back_to_the_default_owner() -> None:
     assert appended(result, "Leads")[0]["owner"] == "Giulia"
 
 
+def test_a_prospects_own_source_becomes_the_leads_source_else_its_file_name() -> None:
+    snap = snapshot(
+        [
+            {"flag": "+", "company": "Acme", "source": "Fiera Milano 2026"},
+            {"flag": "+", "company": "Bolt", "source": "  "},
+        ]
+    )
+    sources = [lead["source"] for lead in appended(plan(snap, NOW, config()), "Leads")]
+    assert sources == ["Fiera Milano 2026", "prospects.xlsx"]
+
+
 def test_lead_ids_continue_after_the_highest_seen_anywhere() -> None:
     snap = snapshot(
         [{"flag": "✓", "company": "Old", "lead": "L-0041"}, {"flag": "+", "company": "New"}],
