@@ -35,14 +35,15 @@ class Report:
 PASS_ATTEMPTS = 6
 
 
-def backend_for(config: Config, lease: bool = False) -> Backend:
+def backend_for(config: Config, lease: bool = False, every_row: bool = False) -> Backend:
     """`lease`: serialise with other runners on a Google tracker (see GoogleBackend); an Excel
-    tracker always takes its file lock."""
+    tracker always takes its file lock. `every_row`: the snapshot holds every prospect row, not
+    only the rows a pass acts on (Google reads them all anyway)."""
     if config.tracker.backend == "google":
         from sync.google_backend import GoogleBackend  # only Google users pay for its imports
 
         return GoogleBackend(config, lease=lease)
-    return XlsxBackend(config)
+    return XlsxBackend(config, every_row=every_row)
 
 
 def scheduled_backend_for(config: Config) -> Backend:

@@ -99,7 +99,8 @@ def import_list(
     target = find_target(config, into, tab)
     aliases = alias_table(TabKind.PROSPECTS, config.headers.prospects)
     table = read_list(list_path, aliases, sheet)
-    backend = backend or backend_for(config)
+    # Duplicates are looked for among every prospect, not only the flagged ones a pass reads.
+    backend = backend or backend_for(config, every_row=True)
     # Only the prospecting file is written: the tracker may stay open in Excel meanwhile.
     excel = isinstance(backend, XlsxBackend)
     if excel and not dry_run:

@@ -115,10 +115,13 @@ def lock_path(tracker: Path) -> Path:
 
 
 class XlsxBackend:
-    def __init__(self, config: Config, tracker_only: bool = False) -> None:
+    def __init__(self, config: Config, tracker_only: bool = False, every_row: bool = False) -> None:
         """`tracker_only`: the prospecting tabs are another backend's (the workbook open in
-        Excel, behind its buttons); this one reads and writes the tracker file alone."""
+        Excel, behind its buttons); this one reads and writes the tracker file alone.
+        `every_row`: read every prospect row, for work that looks at all of them (an import's
+        duplicate check), not only the rows a pass acts on."""
         self.config = config
+        self.every_row = every_row
         self.tracker = config.tracker_path
         self.tracker_only = tracker_only
         self.prospecting = [] if tracker_only else config.prospecting_paths
@@ -190,7 +193,7 @@ class XlsxBackend:
             )
         label = f"{book.path.name} › {name}"
         aliases = alias_table(kind, self.config.headers.for_kind(kind))
-        if kind is TabKind.PROSPECTS:
+        if kind is TabKind.PROSPECTS and not self.every_row:
             grid = self._sparse_grid(book, name, label, kind, aliases)
         else:
             grid = _RowsRead.whole(book.fast.grid(name))

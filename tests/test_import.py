@@ -145,6 +145,21 @@ def test_duplicates_of_prospects_and_leads_are_skipped_unless_kept(
     assert len(imported(team)) == 4
 
 
+def test_a_duplicate_far_down_among_cold_prospects_is_found(tmp_path: Path, cli: Cli) -> None:
+    # A sync pass reads only the rows it acts on; an import must look at every prospect.
+    cold = [prospect(f"Cold {n}", flag=None) for n in range(40)]
+    team = team_with(
+        tmp_path,
+        prospects=[*cold, prospect("Studio Neri", flag=None, email="anna@rossi-impianti.it")],
+    )
+
+    result = cli(*import_args(team, fair_csv(tmp_path)))
+
+    assert "skip   row 2: Rossi Impianti S.r.l., a duplicate of prospects.xlsx › Prospects " \
+        "row 42 (same e-mail)" in result.output  # fmt: skip
+    assert "Rossi Impianti S.r.l." not in [r["company"] for r in imported(team)]
+
+
 def test_dry_run_prints_what_it_would_do_and_writes_nothing(tmp_path: Path, cli: Cli) -> None:
     team = team_with(tmp_path, leads=[lead_row("L-0001", "Verdi Caffè", "To-do")])
     files = team.file_bytes()
