@@ -655,6 +655,8 @@ def demo_prospects(today: date) -> list[dict[str, object]]:
                 "amount": amount,
                 "next_action": action,
                 "next_action_date": None if days is None else today + timedelta(days=days),
+                "attempts": None,
+                "last_attempt": None,
                 "lead": None,
                 "sync_note": None,
             }
@@ -668,6 +670,8 @@ def demo_leads(today: date) -> list[dict[str, object]]:
         "folder": None,
         "renewal_date": None,
         "renewal_of": None,
+        "followups": None,
+        "last_contact": None,
         "sync_note": None,
     }
     leads: list[dict[str, object]] = [
