@@ -239,7 +239,10 @@ class Writer:
     ) -> tuple[set[int], set[int]]:
         """Claim the lead numbers this write puts in the spreadsheet; (claimed, pruned)."""
         mine = self.state.spreadsheet
-        ids = [c.value for c in plan.cells if c.tab.workbook == mine and c.field == "lead"]
+        # "lead_id": a hand-typed lead adopted in place (Rule 6) claims its number like any.
+        ids = [
+            c.value for c in plan.cells if c.tab.workbook == mine and c.field in ("lead", "lead_id")
+        ]
         ids += [a.values.get("lead_id") for a in plan.appends if a.tab.workbook == mine]
         numbers = {n for i in ids if isinstance(i, str) and (n := lead_number(prefix, i))}
         fresh = numbers - self.state.claims

@@ -1,4 +1,4 @@
-"""Rules 1–5 of the design as one pure function: `plan(snapshot, now, config) -> Plan`.
+"""Rules 1–6 of the design as one pure function: `plan(snapshot, now, config) -> Plan`.
 
 No I/O and no clock reads: the same snapshot and `now` always give the same plan, which is what
 makes dry runs honest and every rule testable in microseconds.
@@ -18,6 +18,7 @@ from sync.dates import DateError, read_date
 from sync.headers import FIELDS, TabKind, header
 from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag, parse_status
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
+from sync.rules_adoption import adopt
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
@@ -101,6 +102,7 @@ class _Planner:
         self.new_leads: list[_LeadRecord] = []
         self._folder_appends: list[AppendRow] = []
         self.noted: set[tuple[TabRef, int]] = set()  # rows this pass writes a note into
+        self.adopted: set[int] = set()  # Leads rows this pass gives an ID (Rule 6)
         lead_ids = [r.text("lead_id") for r in snapshot.leads.rows]
         prospect_ids = [
             r.text("lead") for t in snapshot.prospects for r in t.rows if r.get("lead") is not None
@@ -205,7 +207,9 @@ class _Planner:
         for row in tab.rows:
             lead_id = row.text("lead_id")
             if not lead_id:
-                continue  # hand-typed leads are adopted by Rule 6, not by this pass
+                lead_id = adopt(self, tab, row) or ""  # Rule 6: hand-typed leads
+                if not lead_id:
+                    continue
             if lead_id in self.leads:
                 first = self.leads[lead_id].row
                 self._problem(
@@ -439,7 +443,9 @@ class _Planner:
         """
         tab = self.snap.leads
         for row in tab.rows:
-            if (tab.ref, row.number) not in self.noted and row.text("lead_id"):
+            if (tab.ref, row.number) in self.noted:
+                continue
+            if row.text("lead_id") or row.number in self.adopted:
                 self._note(tab, row, "", ("lead_id",))
 
     # ---- Rule 4: renewals -----------------------------------------------------------------
