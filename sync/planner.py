@@ -1,4 +1,4 @@
-"""Rules 1–6 of the design as one pure function: `plan(snapshot, now, config) -> Plan`.
+"""Rules 1–6 and 8 of the design as one pure function: `plan(snapshot, now, config) -> Plan`.
 
 No I/O and no clock reads: the same snapshot and `now` always give the same plan, which is what
 makes dry runs honest and every rule testable in microseconds.
@@ -19,6 +19,7 @@ from sync.headers import FIELDS, TabKind, header
 from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag, parse_status
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
 from sync.rules_adoption import adopt
+from sync.rules_followup import is_rule_note, lead_followups, prospect_followup, touch_bases
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
@@ -135,11 +136,14 @@ class _Planner:
                     values.get("flag") is None
                     and values.get("lead") is None
                     and values.get("sync_note") is None
+                    and values.get("attempts") is None
                 ):
                     continue
                 self._prospect_row(tab, row)
         self._next_steps()
+        lead_followups(self)
         self._renewals()
+        touch_bases(self)
         self._clear_settled_lead_warnings()
         self._folders()
         appends = tuple(
@@ -185,7 +189,12 @@ class _Planner:
         current = row.text("sync_note")
         if note:
             self.noted.add((tab.ref, row.number))
-        if note or current.startswith(WARNING) or current in STRUCK.values():
+        if (
+            note
+            or current.startswith(WARNING)
+            or current in STRUCK.values()
+            or is_rule_note(current)
+        ):
             self._set(tab, row, "sync_note", note, expect)
 
     def _problem(self, tab: Tab, row: Row, messages: list[str], expect: Iterable[str]) -> None:
@@ -286,7 +295,7 @@ class _Planner:
                 expect,
             )
         else:
-            self._note(tab, row, "", expect)
+            prospect_followup(self, tab, row, expect)  # Rule 8: drip
 
     def _parse_prospect(self, tab: Tab, row: Row) -> Prospect | list[str]:
         messages = [
