@@ -171,3 +171,38 @@ def test_two_passes_started_together_adopt_a_hand_typed_lead_once(
     assert not failures
     assert run(team.config(), now=MORNING, backend=team.backend()).plan.is_empty
     assert_adopted_once(team)
+
+
+def test_a_sort_of_the_leads_tab_mid_pass_never_puts_an_id_on_the_wrong_row(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leads = [
+        lead_row("L-0001", "Alfa Srl", "To-do"),
+        {"company": "Beta Srl", "contact": "Card"},
+        lead_row("L-0002", "Gamma Srl", "Won"),
+        {"company": "Delta Srl", "contact": "Web form", "source": "Website"},
+    ]
+    team = google_team(standin, tmp_path, monkeypatch, [], leads)
+    seen: list[int] = []
+
+    def person_sorts(index: int) -> None:
+        seen.append(index)
+        if len(seen) == 3:  # just before the write: Company, Z to A
+            standin.sort_rows(team.tracker, "Leads", 2, descending=True)
+
+    standin.before_request(person_sorts)
+    report = run(team.config(), now=MORNING, backend=team.backend())
+    standin.before_request(None)
+    assert len(seen) > 3, "the sort made the write land on other rows, to be repaired"
+    assert report.plan.counts.leads_adopted == 2
+    found = {
+        lead["company"]: (lead["lead_id"], lead["status"], lead.get("source"))
+        for lead in team.records("Leads")
+    }
+    assert found == {
+        "Alfa Srl": ("L-0001", "To-do", "prospects.xlsx"),
+        "Beta Srl": ("L-0003", "To-do", "Manual"),
+        "Gamma Srl": ("L-0002", "Won", "prospects.xlsx"),
+        "Delta Srl": ("L-0004", "To-do", "Website"),
+    }
+    assert run(team.config(), now=MORNING, backend=team.backend()).plan.is_empty
