@@ -116,7 +116,7 @@ class _Planner:
         self.issued: int = issued
         # A number is never handed out twice, not even that of a lead deleted since.
         seen = _sequence(config.rules.lead_id_prefix, lead_ids + prospect_ids)
-        self.next_lead = max(seen, issued)
+        self.next_lead = max(seen, issued, snapshot.reserved_lead_number or 0)
         # lead ID -> the prospect row that carries it (named only if a second row claims it)
         self.linked: dict[str, tuple[Tab, Row]] = {}
         folder_ids = [r.text("folder") for r in snapshot.clients.rows]

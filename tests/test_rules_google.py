@@ -206,3 +206,36 @@ def test_a_sort_of_the_leads_tab_mid_pass_never_puts_an_id_on_the_wrong_row(
         "Delta Srl": ("L-0004", "To-do", "Website"),
     }
     assert run(team.config(), now=MORNING, backend=team.backend()).plan.is_empty
+
+
+def test_a_lead_typed_by_hand_between_two_passes_reads_never_doubles_a_conversion(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Prospects in a spreadsheet of their own, written before the tracker. Pass A converts
+    # Bianchi as L-0002; a person then types a lead into Leads; pass B, reading after that,
+    # adopts it as L-0002 and converts Bianchi as L-0003. B's Lead cell for Bianchi must not
+    # replace A's: B reserves its numbers in the tracker first, where A's claim stops it.
+    team = google_team(
+        standin,
+        tmp_path,
+        monkeypatch,
+        [prospect("Bianchi Srl")],
+        [lead_row("L-0001", "Rossi Srl", "To-do")],
+        one_spreadsheet=False,
+    )
+    a, b = team.backend(), team.backend()
+    with a.session(write=True), b.session(write=True):
+        plan_a = make_plan(a.read(), MORNING, team.config())
+        standin.set_cell(team.tracker, "Leads", "C3", "ROSSI srl")
+        plan_b = make_plan(b.read(), MORNING, team.config())
+        assert plan_b.counts.leads_adopted == 1 and plan_b.counts.leads_created == 1
+        a.apply(plan_a)
+        standin.clear_log()
+        with pytest.raises(RetryPass):
+            b.apply(plan_b)
+        assert not [c for c in standin.log if c.path.endswith(f"{team.prospecting}:batchUpdate")]
+    run(team.config(), now=MORNING, backend=team.backend())
+    assert run(team.config(), now=MORNING, backend=team.backend()).plan.is_empty
+    assert_adopted_once(team)
+    companies = sorted(lead["company"] for lead in team.records("Leads"))
+    assert companies == ["Bianchi Srl", "ROSSI srl", "Rossi Srl"]
