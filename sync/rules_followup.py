@@ -15,6 +15,7 @@ cleared. Nothing here deletes anything.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,12 +46,15 @@ _INACTIVE = {
 _TOUCH_BASE = {"en": "Touch base with {client}", "it": "Sentire {client}"}
 
 _DECIDE_PREFIXES = ("Decide: ", "Decidere: ")
-RULE_NOTE_PREFIXES = ("Drip: ", *_DECIDE_PREFIXES, "Inactive: ", "Inattivo: ")
+_INACTIVE_PREFIXES = ("Inactive: ", "Inattivo: ")
+RULE_NOTE_PREFIXES = ("Drip: ", *_DECIDE_PREFIXES, *_INACTIVE_PREFIXES)
+# Rule 2's notes (planner._next_steps), which an inactivity note is added to rather than replace.
+_MOVED = re.compile(r"^(Moved to To-do: .*|Due \d{4}-\d{2}-\d{2}: moved to To-do)$")
 
 
 def is_rule_note(text: str) -> bool:
-    """A Sync note this module wrote, which it may clear again."""
-    return text.startswith(RULE_NOTE_PREFIXES)
+    """A Sync note this module wrote (alone, or after one of Rule 2's), which it may clear."""
+    return text.startswith(RULE_NOTE_PREFIXES) or any(f"; {p}" in text for p in _INACTIVE_PREFIXES)
 
 
 def drip_note(attempts: int, words: Language) -> str:
@@ -142,6 +146,14 @@ def _lead_dates(planner: _Planner, tab: Tab, row: Row) -> _LeadDates | list[str]
     return problems or _LeadDates(followups, last_contact, created)
 
 
+def _planned_note(planner: _Planner, tab: Tab, row: Row) -> str | None:
+    """The note an earlier rule of this pass planned for the row, if any."""
+    for change in planner.cells:
+        if change.tab == tab.ref and change.row == row.number and change.field == "sync_note":
+            return str(change.value or "")
+    return None
+
+
 def _drop_note_write(planner: _Planner, tab: Tab, row: Row) -> None:
     """Forget a note an earlier rule of this pass planned for the row, to say another instead."""
     planner.cells[:] = [
@@ -160,8 +172,6 @@ def lead_followups(planner: _Planner) -> None:
         row = record.row
         if row is None or record.status is None or not record.status.is_open:
             continue
-        # Rule 2 moved this lead to To-do in this pass and said why in its note.
-        moved_now = (tab.ref, row.number) in planner.noted
         found = _lead_dates(planner, tab, row)
         if isinstance(found, list):
             _drop_note_write(planner, tab, row)
@@ -186,18 +196,33 @@ def lead_followups(planner: _Planner) -> None:
             continue
         last = found.last_contact or found.created
         # A Standby lead waits for its date on purpose (renewals for months): not inactive.
-        if record.status is not LeadStatus.TODO or last is None or moved_now:
+        if record.status is not LeadStatus.TODO or last is None:
             continue
-        if current and not (current.startswith("⚠") or is_rule_note(current)):
-            continue  # the lead is in To-do already; its note (Rule 2's, a person's) stays
-        idle = (planner.now - last).days
-        if idle >= rules.inactive_after_days:
-            # The limit, not the count of days: the note stays the same from day to day.
-            note = inactive_note(rules.inactive_after_days, last, planner.words)
-            if not current.startswith(("Inactive: ", "Inattivo: ")):
-                planner.counts["inactive_noted"] += 1
-                planner.events.append(f"note {record.lead_id} inactive since {last:%Y-%m-%d}")
-            planner._note(tab, row, note, expect)
+        if (planner.now - last).days >= rules.inactive_after_days:
+            _note_inactive(planner, tab, row, record.lead_id, last)
+
+
+def _note_inactive(planner: _Planner, tab: Tab, row: Row, lead_id: str, last: datetime) -> None:
+    """Say the lead is inactive, after Rule 2's note if it has one; a person's note stays."""
+    # The limit, not the count of days: the note stays the same from day to day.
+    note = inactive_note(planner.config.rules.inactive_after_days, last, planner.words)
+    current = row.text("sync_note")
+    planned = _planned_note(planner, tab, row)
+    base = current if planned is None else planned
+    if note in base:
+        planner.noted.add((tab.ref, row.number))
+        return
+    if planned is not None or _MOVED.match(base):
+        text = f"{base}; {note}"
+    elif not base or base.startswith("⚠") or is_rule_note(base):
+        text = note
+    else:
+        return  # the lead is in To-do already; a note a person typed stays
+    if note not in current:
+        planner.counts["inactive_noted"] += 1
+        planner.events.append(f"note {lead_id} inactive since {last:%Y-%m-%d}")
+    _drop_note_write(planner, tab, row)
+    planner._note(tab, row, text, ("lead_id",))
 
 
 # ---- touch-base for won clients -----------------------------------------------------------

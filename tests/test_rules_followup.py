@@ -231,3 +231,26 @@ def test_rule_settings_are_validated_naming_the_key() -> None:
     text = str(error.value)
     assert "rules.prospect_max_attempts" in text and "whole number" in text
     assert "rules.touch_base_days" in text
+
+
+INACTIVE = "Inactive: no contact since 2026-09-01, over 30 days: get in touch or close it"
+
+
+def test_an_inactivity_note_follows_rule_2s_note_and_goes_with_the_next_contact() -> None:
+    woke = lead(
+        status="To-do", created=date(2026, 9, 1), sync_note="Due 2026-10-01: moved to To-do"
+    )
+    both = f"Due 2026-10-01: moved to To-do; {INACTIVE}"
+    assert note_of([woke]) == both
+    assert plan(snapshot([], leads=[{**woke, "sync_note": both}]), NOW, config()).is_empty
+    called = {**woke, "sync_note": both, "last_contact": date(2026, 11, 24)}
+    assert note_of([called]) == ""
+
+
+def test_a_lead_rule_2_moves_in_the_same_pass_gets_one_note_saying_both() -> None:
+    due = lead(status="Standby", created=date(2026, 9, 1), next_action_date=date(2026, 11, 2))
+    result = plan(snapshot([], leads=[due]), NOW, config())
+    notes = [c.value for c in result.cells if c.field == "sync_note"]
+    assert notes == [f"Due 2026-11-02: moved to To-do; {INACTIVE}"]
+    after = {**due, "status": "To-do", "sync_note": notes[0]}
+    assert plan(snapshot([], leads=[after]), NOW, config()).is_empty
