@@ -50,6 +50,7 @@ _INACTIVE_PREFIXES = ("Inactive: ", "Inattivo: ")
 RULE_NOTE_PREFIXES = ("Drip: ", *_DECIDE_PREFIXES, *_INACTIVE_PREFIXES)
 # Rule 2's notes (planner._next_steps), which an inactivity note is added to rather than replace.
 _MOVED = re.compile(r"^(Moved to To-do: .*|Due \d{4}-\d{2}-\d{2}: moved to To-do)$")
+_OLD_INACTIVE = re.compile(r"; (?:Inactive|Inattivo): ")
 
 
 def is_rule_note(text: str) -> bool:
@@ -212,9 +213,10 @@ def _note_inactive(planner: _Planner, tab: Tab, row: Row, lead_id: str, last: da
     if note in base:
         planner.noted.add((tab.ref, row.number))
         return
-    if planned is not None or _MOVED.match(base):
-        text = f"{base}; {note}"
-    elif not base or base.startswith("⚠") or is_rule_note(base):
+    stem = _OLD_INACTIVE.split(base, maxsplit=1)[0]  # an earlier inactivity note goes
+    if planned is not None or _MOVED.match(stem):
+        text = f"{stem}; {note}"
+    elif not stem or stem.startswith("⚠") or is_rule_note(stem):
         text = note
     else:
         return  # the lead is in To-do already; a note a person typed stays

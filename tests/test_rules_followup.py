@@ -254,3 +254,14 @@ def test_a_lead_rule_2_moves_in_the_same_pass_gets_one_note_saying_both() -> Non
     assert notes == [f"Due 2026-11-02: moved to To-do; {INACTIVE}"]
     after = {**due, "status": "To-do", "sync_note": notes[0]}
     assert plan(snapshot([], leads=[after]), NOW, config()).is_empty
+
+
+def test_a_newer_contact_still_too_old_replaces_the_inactivity_note_instead_of_adding() -> None:
+    older = "Inactive: no contact since 2026-08-01, over 30 days: get in touch or close it"
+    stale = lead(
+        status="To-do",
+        last_contact=date(2026, 9, 1),
+        sync_note=f"Due 2026-10-01: moved to To-do; {older}",
+    )
+    assert note_of([stale]) == f"Due 2026-10-01: moved to To-do; {INACTIVE}"
+    assert note_of([{**stale, "sync_note": older}]) == INACTIVE
