@@ -193,6 +193,8 @@ def test_a_bad_last_contact_date_is_a_row_problem() -> None:
 def test_touch_base_is_off_unless_configured() -> None:
     won = lead(status="Won", created=date(2025, 1, 1))
     assert not appended(plan(snapshot([], leads=[won]), NOW, config()), "Leads")
+    assert not appended(plan(snapshot([], leads=[won]), NOW, rules(touch_base_days=0)), "Leads")
+    assert appended(plan(snapshot([], leads=[won]), NOW, rules(touch_base_days=30)), "Leads")
 
 
 def test_a_won_client_untouched_for_the_period_gets_one_touch_base_to_do() -> None:

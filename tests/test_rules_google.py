@@ -169,6 +169,7 @@ def test_two_passes_started_together_adopt_a_hand_typed_lead_once(
     for racer in racers:
         racer.join()
     assert not failures
+    assert sum(adopted) == 1  # the pass that lost read again and found nothing to adopt
     assert run(team.config(), now=MORNING, backend=team.backend()).plan.is_empty
     assert_adopted_once(team)
 
