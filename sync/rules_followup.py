@@ -147,21 +147,34 @@ def _lead_dates(planner: _Planner, tab: Tab, row: Row) -> _LeadDates | list[str]
     return problems or _LeadDates(followups, last_contact, created)
 
 
-def _planned_note(planner: _Planner, tab: Tab, row: Row) -> str | None:
-    """The note an earlier rule of this pass planned for the row, if any."""
-    for change in planner.cells:
-        if change.tab == tab.ref and change.row == row.number and change.field == "sync_note":
-            return str(change.value or "")
-    return None
+class _PlannedNotes:
+    """The notes earlier rules of this pass planned for lead rows, to build on or take back.
 
+    Indexed once, so that a pass over thousands of leads does not search the plan per lead.
+    """
 
-def _drop_note_write(planner: _Planner, tab: Tab, row: Row) -> None:
-    """Forget a note an earlier rule of this pass planned for the row, to say another instead."""
-    planner.cells[:] = [
-        c
-        for c in planner.cells
-        if not (c.tab == tab.ref and c.row == row.number and c.field == "sync_note")
-    ]
+    def __init__(self, planner: _Planner, tab: Tab) -> None:
+        self.planner = planner
+        self.at = {
+            c.row: i
+            for i, c in enumerate(planner.cells)
+            if c.tab == tab.ref and c.field == "sync_note"
+        }
+        self.dropped: set[int] = set()
+
+    def get(self, row: Row) -> str | None:
+        index = self.at.get(row.number)
+        return None if index is None else str(self.planner.cells[index].value or "")
+
+    def drop(self, row: Row) -> None:
+        index = self.at.pop(row.number, None)
+        if index is not None:
+            self.dropped.add(index)
+
+    def settle(self) -> None:
+        if self.dropped:  # the plan only grew meanwhile, so the indexes still hold
+            cells = self.planner.cells
+            cells[:] = [c for i, c in enumerate(cells) if i not in self.dropped]
 
 
 def lead_followups(planner: _Planner) -> None:
@@ -169,13 +182,14 @@ def lead_followups(planner: _Planner) -> None:
     tab = planner.snap.leads
     rules = planner.config.rules
     expect = ("lead_id",)
+    planned = _PlannedNotes(planner, tab)
     for record in list(planner.leads.values()):
         row = record.row
         if row is None or record.status is None or not record.status.is_open:
             continue
         found = _lead_dates(planner, tab, row)
         if isinstance(found, list):
-            _drop_note_write(planner, tab, row)
+            planned.drop(row)
             planner._problem(tab, row, found, expect)
             continue
         current = row.text("sync_note")
@@ -192,7 +206,7 @@ def lead_followups(planner: _Planner) -> None:
                 planner.counts["decisions_asked"] += 1
                 planner.events.append(f"ask for a decision on {record.lead_id}")
             # The decision is the more pressing news, also for a lead Rule 2 just moved.
-            _drop_note_write(planner, tab, row)
+            planned.drop(row)
             planner._note(tab, row, note, expect)
             continue
         last = found.last_contact or found.created
@@ -200,15 +214,18 @@ def lead_followups(planner: _Planner) -> None:
         if record.status is not LeadStatus.TODO or last is None:
             continue
         if (planner.now - last).days >= rules.inactive_after_days:
-            _note_inactive(planner, tab, row, record.lead_id, last)
+            _note_inactive(planner, tab, row, record.lead_id, last, planned)
+    planned.settle()
 
 
-def _note_inactive(planner: _Planner, tab: Tab, row: Row, lead_id: str, last: datetime) -> None:
+def _note_inactive(
+    planner: _Planner, tab: Tab, row: Row, lead_id: str, last: datetime, notes: _PlannedNotes
+) -> None:
     """Say the lead is inactive, after Rule 2's note if it has one; a person's note stays."""
     # The limit, not the count of days: the note stays the same from day to day.
     note = inactive_note(planner.config.rules.inactive_after_days, last, planner.words)
     current = row.text("sync_note")
-    planned = _planned_note(planner, tab, row)
+    planned = notes.get(row)
     base = current if planned is None else planned
     if note in base:
         planner.noted.add((tab.ref, row.number))
@@ -223,7 +240,7 @@ def _note_inactive(planner: _Planner, tab: Tab, row: Row, lead_id: str, last: da
     if note not in current:
         planner.counts["inactive_noted"] += 1
         planner.events.append(f"note {lead_id} inactive since {last:%Y-%m-%d}")
-    _drop_note_write(planner, tab, row)
+    notes.drop(row)
     planner._note(tab, row, text, ("lead_id",))
 
 
