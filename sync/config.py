@@ -123,6 +123,11 @@ class RuleSettings(_Strict):
     renewal_notice_days: int = Field(default=30, ge=0, le=366)
     lead_id_prefix: str = Field(default="L-", min_length=1, max_length=8)
     folder_id_prefix: str = Field(default="F-", min_length=1, max_length=8)
+    # Rule 8 (sync/rules_followup.py): follow-up cadence and life cycle.
+    prospect_max_attempts: int = Field(default=2, ge=1, le=1000)
+    lead_max_followups: int = Field(default=8, ge=1, le=1000)
+    inactive_after_days: int = Field(default=30, ge=1, le=3660)
+    touch_base_days: int | None = Field(default=None, ge=0, le=3660)  # None or 0: none
 
 
 class WatchSettings(_Strict):
@@ -224,6 +229,11 @@ _HINTS = {
     "literal_error": "use one of the allowed values",
     "enum": "use one of the allowed values",
     "too_short": "give at least one",
+    "int_parsing": "type a whole number",
+    "int_from_float": "type a whole number",
+    "int_type": "type a whole number",
+    "greater_than_equal": "use a larger number",
+    "less_than_equal": "use a smaller number",
 }
 
 

@@ -656,6 +656,8 @@ def demo_prospects(today: date) -> list[dict[str, object]]:
                 "next_action": action,
                 "next_action_date": None if days is None else today + timedelta(days=days),
                 "source": None,
+                "attempts": None,
+                "last_attempt": None,
                 "lead": None,
                 "sync_note": None,
             }
@@ -669,6 +671,8 @@ def demo_leads(today: date) -> list[dict[str, object]]:
         "folder": None,
         "renewal_date": None,
         "renewal_of": None,
+        "followups": None,
+        "last_contact": None,
         "sync_note": None,
     }
     leads: list[dict[str, object]] = [

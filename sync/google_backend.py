@@ -22,7 +22,7 @@ from sync.google_auth import load_credentials, who
 from sync.google_cells import date_order, quote_tab
 from sync.google_client import SheetsClient
 from sync.google_lease import GoogleLease
-from sync.google_write import SheetState, TabState, Writer, claims_in
+from sync.google_write import SheetState, TabState, Writer, claims_in, reservations_in
 from sync.headers import TabKind, alias_table
 from sync.layout import (
     HEADER_SEARCH_ROWS,
@@ -140,6 +140,7 @@ class GoogleBackend:
             clients=tabs[self.tracker, config.tracker.clients_tab],
             # The tracker claims every number it ever held (see google_write).
             issued_lead_number=max(tracker.claims, default=None),
+            reserved_lead_number=max(tracker.reserved, default=None),
             time_zone=tracker.time_zone,
         )
 
@@ -161,6 +162,7 @@ class GoogleBackend:
             title=title,
             time_zone=properties.get("timeZone"),
             claims=claims_in(meta.get("developerMetadata", [])),
+            reserved=reservations_in(meta.get("developerMetadata", [])),
         )
         self._sheets[spreadsheet] = state
         names = list(dict.fromkeys(name for name, _kind, _key in wanted))
@@ -231,6 +233,10 @@ class GoogleBackend:
             touched.add(self.tracker)
         # Prospecting spreadsheets first, the tracker last: see Backend.apply.
         order = [s for s in self.spreadsheets() if s != self.tracker] + [self.tracker]
+        if any(s in touched for s in order[:-1]):
+            Writer(self.client, self._sheets[self.tracker]).reserve(
+                plan, self.config.rules.lead_id_prefix
+            )
         for spreadsheet in order:
             if spreadsheet in touched:
                 state = self._sheets.get(spreadsheet)

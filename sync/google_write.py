@@ -39,6 +39,10 @@ CLAIM_BASE = 1_000_000_000  # metadata IDs are positive 32-bit integers
 # A race is between passes seconds apart, so only the latest claims matter; older ones are
 # deleted in batches, keeping a spreadsheet's metadata small whatever the number of leads.
 KEEP_CLAIMS = 1000
+# A claim's value while its number is only reserved in the tracker (see Writer.reserve): not
+# yet a number the tracker held, so it does not count as issued (Lead cells holding it are
+# finished by the next pass, not taken for deleted leads), but no other pass can take it.
+RESERVED = " reserved"
 PRUNE_EVERY = 100
 SETTLE_ROUNDS = 3
 # What a write's reply keeps of the rows it sends back: their values, not their formats.
@@ -68,6 +72,7 @@ class SheetState:
     time_zone: str | None
     claims: set[int]  # lead numbers already claimed in this spreadsheet
     tabs: dict[TabRef, TabState] = field(default_factory=dict)
+    reserved: set[int] = field(default_factory=set)  # reserved, not yet claimed (tracker)
 
 
 @dataclass(frozen=True, eq=False)  # told apart by identity: two may name the same row
@@ -239,11 +244,16 @@ class Writer:
     ) -> tuple[set[int], set[int]]:
         """Claim the lead numbers this write puts in the spreadsheet; (claimed, pruned)."""
         mine = self.state.spreadsheet
-        ids = [c.value for c in plan.cells if c.tab.workbook == mine and c.field == "lead"]
+        # "lead_id": a hand-typed lead adopted in place (Rule 6) claims its number like any.
+        ids = [
+            c.value for c in plan.cells if c.tab.workbook == mine and c.field in ("lead", "lead_id")
+        ]
         ids += [a.values.get("lead_id") for a in plan.appends if a.tab.workbook == mine]
         numbers = {n for i in ids if isinstance(i, str) and (n := lead_number(prefix, i))}
         fresh = numbers - self.state.claims
         for number in sorted(fresh):
+            if number in self.state.reserved:  # by this pass, or by one that stopped after
+                requests.append(delete_metadata(CLAIM_BASE + number, f"{number}{RESERVED}"))
             requests.append(create_metadata(CLAIM_BASE + number, CLAIM_KEY, str(number)))
         held = sorted(self.state.claims | fresh)
         pruned = (
@@ -252,6 +262,34 @@ class Writer:
         for number in sorted(pruned):
             requests.append(delete_metadata(CLAIM_BASE + number))
         return fresh, pruned
+
+    def reserve(self, plan: Plan, prefix: str) -> None:
+        """Reserve in this spreadsheet, the tracker, every lead number `plan` hands out.
+
+        Called when the plan writes Lead IDs into prospecting spreadsheets of their own, which
+        are written before the tracker: their claims alone cannot see a number another pass
+        gave, in the tracker, to a lead of its own (a hand-typed lead, a renewal), or, in a
+        third spreadsheet, to another row. Reserving all of the plan's numbers in the tracker
+        first, in one request, makes the tracker the one place where two passes that planned
+        the same numbers meet: the second is refused before it writes anything anywhere.
+        """
+        mine = self.state.spreadsheet
+        ids = [c.value for c in plan.cells if c.field in ("lead", "lead_id")]
+        ids += [a.values.get("lead_id") for a in plan.appends]
+        numbers = {n for i in ids if isinstance(i, str) and (n := lead_number(prefix, i))}
+        numbers -= self.state.claims | self.state.reserved
+        if not numbers:
+            return
+        requests = [
+            create_metadata(CLAIM_BASE + n, CLAIM_KEY, f"{n}{RESERVED}") for n in sorted(numbers)
+        ]
+        try:
+            self.client.batch_update(mine, {"requests": requests})
+        except RequestRejected:
+            if numbers & self._claimed_now():
+                raise RetryPass("another pass handed out the same lead numbers first") from None
+            raise
+        self.state.reserved |= numbers
 
     # ---- the write ------------------------------------------------------------------------
 
@@ -274,11 +312,14 @@ class Writer:
                 raise RetryPass("another pass handed out the same lead numbers first") from None
             raise
         self.state.claims |= claimed
+        self.state.reserved -= claimed
         self._settle(groups, reply, swaps)
 
     def _claimed_now(self) -> set[int]:
+        """Numbers claimed or reserved in the spreadsheet now, by any pass."""
         meta = self.client.metadata(self.state.spreadsheet, "developerMetadata")
-        return claims_in(meta.get("developerMetadata", []))
+        entries = meta.get("developerMetadata", [])
+        return claims_in(entries) | reservations_in(entries)
 
     def _send(self, requests: list[dict[str, Any]], check: list[_RowWrite]) -> dict[str, Any]:
         body: dict[str, Any] = {"requests": requests}
@@ -452,6 +493,16 @@ def delete_metadata(metadata_id: int, value: str | None = None) -> dict[str, Any
     if value is not None:
         lookup["metadataValue"] = value
     return {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": lookup}}}
+
+
+def reservations_in(metadata: list[dict[str, Any]]) -> set[int]:
+    found = set()
+    for entry in metadata:
+        value = str(entry.get("metadataValue", ""))
+        number = value.removesuffix(RESERVED)
+        if entry.get("metadataKey") == CLAIM_KEY and value != number and number.isdigit():
+            found.add(int(number))
+    return found
 
 
 def claims_in(metadata: list[dict[str, Any]]) -> set[int]:

@@ -39,6 +39,8 @@ PROSPECT_FIELDS: tuple[Field, ...] = (
     Field("next_action", "Next action", ("Prossima azione",)),
     Field("next_action_date", "Next action date", ("Data prossima azione", "Due", "Scadenza")),
     Field("source", "Source", ("Fonte", "Origine")),
+    Field("attempts", "Attempts", ("Tentativi", "Contact attempts")),
+    Field("last_attempt", "Last attempt", ("Ultimo tentativo",)),
     Field("lead", "Lead", ("Lead ID", "ID lead"), engine_owned=True),
     Field("sync_note", "Sync note", ("Nota sync", "Nota di sincronizzazione"), engine_owned=True),
 )
@@ -60,6 +62,8 @@ LEAD_FIELDS: tuple[Field, ...] = (
     Field("renewal_date", "Renewal date", ("Data rinnovo", "Rinnovo")),
     Field("renewal_of", "Renewal of", ("Rinnovo di",), engine_owned=True),
     Field("source", "Source", ("Fonte", "Origine")),
+    Field("followups", "Follow-ups", ("Follow up", "Follow ups", "Followups", "Solleciti")),
+    Field("last_contact", "Last contact", ("Ultimo contatto",)),
     Field("sync_note", "Sync note", ("Nota sync", "Nota di sincronizzazione"), engine_owned=True),
 )
 

@@ -28,6 +28,11 @@ def summary_table(report: Report) -> Table:
         ("Client folders updated", counts.folders_updated),
         ("Prospects struck off", counts.struck_off),
         ("Renewal leads created", counts.renewals_created),
+        ("Hand-typed leads adopted", counts.leads_adopted),
+        ("Prospects gone to drip", counts.prospects_to_drip),
+        ("Leads waiting for a decision", counts.decisions_asked),
+        ("Leads noted inactive", counts.inactive_noted),
+        ("Touch-base leads created", counts.touch_bases_created),
         ("Rows with problems", len(report.plan.problems)),
     ]
     for label, value in rows:

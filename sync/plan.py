@@ -61,6 +61,11 @@ class Counts:
     folders_updated: int = 0
     struck_off: int = 0
     renewals_created: int = 0
+    leads_adopted: int = 0  # Rule 6
+    prospects_to_drip: int = 0  # Rule 8
+    decisions_asked: int = 0
+    inactive_noted: int = 0
+    touch_bases_created: int = 0
 
 
 @dataclass(frozen=True)

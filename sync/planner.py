@@ -1,4 +1,4 @@
-"""Rules 1–5 of the design as one pure function: `plan(snapshot, now, config) -> Plan`.
+"""Rules 1–6 and 8 of the design as one pure function: `plan(snapshot, now, config) -> Plan`.
 
 No I/O and no clock reads: the same snapshot and `now` always give the same plan, which is what
 makes dry runs honest and every rule testable in microseconds.
@@ -18,6 +18,8 @@ from sync.dates import DateError, read_date
 from sync.headers import FIELDS, TabKind, header
 from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag, parse_status
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
+from sync.rules_adoption import adopt
+from sync.rules_followup import is_rule_note, lead_followups, prospect_followup, touch_bases
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
@@ -32,7 +34,7 @@ NEEDED_COLUMNS: Mapping[TabKind, tuple[str, ...]] = {
 
 # A prospect row with none of these cells filled has nothing for the planner to do; the Excel
 # backend reads only the rows that have one (sync/xlsx_sparse.py).
-PROSPECT_TRIGGERS = ("flag", "lead", "sync_note")
+PROSPECT_TRIGGERS = ("flag", "lead", "sync_note", "attempts")
 
 # Prospect cells that become lead cells of the same name when a row is converted.
 CARRIED = ("company", "contact", "email", "phone", "notes", "next_action")
@@ -105,6 +107,7 @@ class _Planner:
         self.new_leads: list[_LeadRecord] = []
         self._folder_appends: list[AppendRow] = []
         self.noted: set[tuple[TabRef, int]] = set()  # rows this pass writes a note into
+        self.adopted: set[int] = set()  # Leads rows this pass gives an ID (Rule 6)
         lead_ids = [r.text("lead_id") for r in snapshot.leads.rows]
         prospect_ids = [
             r.text("lead") for t in snapshot.prospects for r in t.rows if r.get("lead") is not None
@@ -117,7 +120,7 @@ class _Planner:
         self.issued: int = issued
         # A number is never handed out twice, not even that of a lead deleted since.
         seen = _sequence(config.rules.lead_id_prefix, lead_ids + prospect_ids)
-        self.next_lead = max(seen, issued)
+        self.next_lead = max(seen, issued, snapshot.reserved_lead_number or 0)
         # lead ID -> the prospect row that carries it (named only if a second row claims it)
         self.linked: dict[str, tuple[Tab, Row]] = {}
         folder_ids = [r.text("folder") for r in snapshot.clients.rows]
@@ -137,7 +140,9 @@ class _Planner:
                     continue
                 self._prospect_row(tab, row)
         self._next_steps()
+        lead_followups(self)
         self._renewals()
+        touch_bases(self)
         self._clear_settled_lead_warnings()
         self._folders()
         appends = tuple(
@@ -183,7 +188,12 @@ class _Planner:
         current = row.text("sync_note")
         if note:
             self.noted.add((tab.ref, row.number))
-        if note or current.startswith(WARNING) or current in STRUCK.values():
+        if (
+            note
+            or current.startswith(WARNING)
+            or current in STRUCK.values()
+            or is_rule_note(current)
+        ):
             self._set(tab, row, "sync_note", note, expect)
 
     def _problem(self, tab: Tab, row: Row, messages: list[str], expect: Iterable[str]) -> None:
@@ -205,7 +215,9 @@ class _Planner:
         for row in tab.rows:
             lead_id = row.text("lead_id")
             if not lead_id:
-                continue  # hand-typed leads are adopted by Rule 6, not by this pass
+                lead_id = adopt(self, tab, row) or ""  # Rule 6: hand-typed leads
+                if not lead_id:
+                    continue
             if lead_id in self.leads:
                 first = self.leads[lead_id].row
                 self._problem(
@@ -282,7 +294,7 @@ class _Planner:
                 expect,
             )
         else:
-            self._note(tab, row, "", expect)
+            prospect_followup(self, tab, row, expect)  # Rule 8: drip
 
     def _parse_prospect(self, tab: Tab, row: Row) -> Prospect | list[str]:
         messages = [
@@ -440,7 +452,9 @@ class _Planner:
         """
         tab = self.snap.leads
         for row in tab.rows:
-            if (tab.ref, row.number) not in self.noted and row.text("lead_id"):
+            if (tab.ref, row.number) in self.noted:
+                continue
+            if row.text("lead_id") or row.number in self.adopted:
                 self._note(tab, row, "", ("lead_id",))
 
     # ---- Rule 4: renewals -----------------------------------------------------------------

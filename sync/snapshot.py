@@ -101,5 +101,8 @@ class Snapshot:
     clients: Tab
     # The highest lead number the tracker has ever held (None: it has never said).
     issued_lead_number: int | None = None
+    # The highest lead number reserved by a pass that may not have finished (Google: see
+    # google_write.Writer.reserve); never handed out again. None: no reservation.
+    reserved_lead_number: int | None = None
     # The tracker's own time zone when it has one (Google Sheets); None: leadsync.toml's.
     time_zone: str | None = None
