@@ -20,6 +20,7 @@ from pydantic import (
 from sync.dates import DateOrder
 from sync.errors import ConfigError
 from sync.headers import TabKind, field_keys
+from sync.pipeline_config import PipelineSettings
 
 CONFIG_FILE = "leadsync.toml"
 
@@ -74,6 +75,7 @@ class TrackerConfig(_Location):
     backend: Literal["excel", "google"] = "excel"
     leads_tab: str = "Leads"
     clients_tab: str = "Clients"
+    pipeline_tab: str = "Pipeline"  # engine-owned: rewritten by every pass that changes it
 
     @model_validator(mode="after")
     def _fits_backend(self) -> TrackerConfig:
@@ -143,6 +145,7 @@ class Config(_Strict):
     rules: RuleSettings = Field(default_factory=RuleSettings)
     google: GoogleConfig = Field(default_factory=GoogleConfig)
     watch: WatchSettings = Field(default_factory=WatchSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     base_dir: Path = Path(".")
 
     @field_validator("time_zone")
