@@ -28,7 +28,7 @@ from sync.layout import (
 )
 from sync.plan import AddColumn, Plan, SetCell, StrikeRow
 from sync.planner import same
-from sync.snapshot import CellsView, CellValue, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellsView, CellValue, RawTab, Row, Snapshot, Tab, TabRef
 from sync.xlsx_files import atomic_save, digest, refuse_if_open
 from sync.xlsx_package import Package
 from sync.xlsx_patch import patch_workbook, read_custom_property
@@ -132,7 +132,15 @@ class XlsxBackend:
             for tab_name in source.tabs:
                 key = f"prospecting[{index + 1}].tabs"
                 prospects.append(self._read_tab(book, tab_name, TabKind.PROSPECTS, key))
-        return Snapshot(tuple(prospects), leads, clients, _issued(tracker))
+        pipeline = self._read_raw(tracker, config.tracker.pipeline_tab)
+        return Snapshot(tuple(prospects), leads, clients, _issued(tracker), pipeline=pipeline)
+
+    def _read_raw(self, book: _Book, name: str) -> RawTab:
+        ref = TabRef(str(book.path), name)
+        if name not in book.fast.sheet_names:
+            return RawTab(ref, (), exists=False)
+        rows = book.fast.grid(name).rows
+        return RawTab(ref, tuple(tuple(cells) for cells in rows))
 
     def _read_tab(self, book: _Book, name: str, kind: TabKind, config_key: str) -> Tab:
         names = book.fast.sheet_names
@@ -222,7 +230,8 @@ class XlsxBackend:
         properties = {}
         if book.path == self.tracker and plan.issued_lead_number is not None:
             properties[ISSUED_PROPERTY] = plan.issued_lead_number
-        patched = patch_workbook(book.content, book.path.name, edits, properties)
+        rewrites = {r.tab.tab: r.rows for r in plan.rewrites if r.tab.workbook == mine}
+        patched = patch_workbook(book.content, book.path.name, edits, properties, rewrites)
 
         def write(target: Path) -> None:
             target.write_bytes(patched)

@@ -19,6 +19,7 @@ from sync.xlsx_package import Package, add_override, add_relationship
 from sync.xlsx_ranges import grow_sheet_ranges, grow_table, widen_dimension
 from sync.xlsx_sheet_patch import SheetEdit, SheetPatcher
 from sync.xlsx_styles import Styles
+from sync.xlsx_tab_rewrite import Rows, add_worksheet, rewrite_sheet
 
 CUSTOM_PART = "docProps/custom.xml"
 CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
@@ -34,8 +35,13 @@ def patch_workbook(
     label: str,
     edits: Mapping[str, SheetEdit],
     properties: Mapping[str, int] | None = None,
+    rewrites: Mapping[str, Rows] | None = None,
 ) -> bytes:
-    """`content` with `edits` (by tab name) written and `properties` set; nothing else."""
+    """`content` with `edits` (by tab name) written and `properties` set; nothing else.
+
+    `rewrites` (by tab name) replace an engine-owned tab's cells wholesale, adding the tab
+    when the workbook has none of that name.
+    """
     package = Package(content, label)
     try:
         sheets = {sheet.name: sheet for sheet in package.sheets()}
@@ -46,6 +52,15 @@ def patch_workbook(
             if sheet is None or not sheet.is_worksheet:
                 raise BackendError(f"{label} has no worksheet named '{name}'")
             _patch_sheet(package, sheet.part, f"{label} › {name}", edit, styles, date1904)
+        for name, rows in (rewrites or {}).items():
+            sheet = sheets.get(name)
+            if sheet is None:
+                add_worksheet(package, name, rows, date1904)
+            elif not sheet.is_worksheet:
+                raise BackendError(f"{label} › {name} is not a worksheet; rename it")
+            else:
+                data = package.read(sheet.part)
+                package.write(sheet.part, rewrite_sheet(data, rows, f"{label} › {name}", date1904))
         styles.save()
         for key, value in (properties or {}).items():
             set_custom_property(package, key, value)
