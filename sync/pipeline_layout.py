@@ -37,6 +37,11 @@ def lay_out_pipeline_tab(ws: Any, settings: PipelineSettings) -> None:
             if value is not None:
                 ws.cell(row=number, column=column, value=value)
     ws["A1"].font = Font(bold=True, size=13)
+    # One landscape page, chart included, when printed or saved as PDF.
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 24
     for letter in "CDEF":
