@@ -28,7 +28,7 @@ STRUCK = {"en": "Struck off", "it": "Scartato"}
 # Engine-owned columns a pass needs; missing ones are added at the right of the header row.
 NEEDED_COLUMNS: Mapping[TabKind, tuple[str, ...]] = {
     TabKind.PROSPECTS: ("lead", "sync_note"),
-    TabKind.LEADS: ("lead_id", "status", "folder", "renewal_of", "sync_note"),
+    TabKind.LEADS: ("lead_id", "status", "closed", "folder", "renewal_of", "sync_note"),
     TabKind.CLIENTS: tuple(f.key for f in FIELDS[TabKind.CLIENTS]),
 }
 

@@ -274,3 +274,12 @@ def test_normalised_ignores_what_a_spreadsheet_changes_on_the_way_back() -> None
 def test_the_plan_is_the_same_for_the_same_snapshot_and_moment() -> None:
     snap = snapshot([lead(1, "To-do", amount=5)], pipeline=RawTab(PIPELINE, ()))
     assert plan(snap, NOW, config()) == plan(replace(snap), NOW, config())
+
+
+def test_a_leads_tab_without_closed_gets_the_column_and_the_dates_come_next_pass() -> None:
+    snap = snapshot([lead(1, "Won")])
+    columns = {k: v for k, v in snap.leads.columns.items() if k != "closed"}
+    older = replace(snap, leads=replace(snap.leads, columns=columns))
+    result = plan(older, NOW, config())
+    assert [a.field for a in result.add_columns] == ["closed"]
+    assert all(c.field != "closed" for c in result.cells)
