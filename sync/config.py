@@ -78,6 +78,15 @@ class TrackerConfig(_Location):
     pipeline_tab: str = "Pipeline"  # engine-owned: rewritten by every pass that changes it
 
     @model_validator(mode="after")
+    def _pipeline_tab_apart(self) -> TrackerConfig:
+        if self.pipeline_tab in (self.leads_tab, self.clients_tab):
+            raise ValueError(
+                f"tracker.pipeline_tab '{self.pipeline_tab}' is also the Leads or Clients tab; "
+                "leadsync rewrites the Pipeline tab whole, so give it a tab of its own"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _fits_backend(self) -> TrackerConfig:
         if self.backend == "excel" and self.path is None:
             raise ValueError('backend = "excel" needs path = "leads.xlsx" (the tracker file)')
@@ -296,6 +305,15 @@ tabs = ["Prospects"]
 renewal_notice_days = 30         # a renewal lead wakes up this many days before the date
 lead_id_prefix = "L-"
 folder_id_prefix = "F-"
+
+# The steps of an open lead, in order (the Step column; the Pipeline tab). The defaults:
+# [pipeline]
+# steps = [
+#   {{ name = "New", aliases = ["Nuovo"], probability = 10 }},
+#   {{ name = "Contacted", aliases = ["Contattato"], probability = 25 }},
+#   {{ name = "Proposal", aliases = ["Proposta"], probability = 50 }},
+#   {{ name = "Negotiation", aliases = ["Trattativa"], probability = 75 }},
+# ]
 '''
 
 

@@ -283,3 +283,9 @@ def test_a_leads_tab_without_closed_gets_the_column_and_the_dates_come_next_pass
     result = plan(older, NOW, config())
     assert [a.field for a in result.add_columns] == ["closed"]
     assert all(c.field != "closed" for c in result.cells)
+
+
+def test_the_pipeline_tab_cannot_be_the_leads_or_clients_tab() -> None:
+    with pytest.raises(ConfigError) as raised:
+        config(tracker={"path": "leads.xlsx", "pipeline_tab": "Leads"})
+    assert "give it a tab of its own" in str(raised.value)
