@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from factories import MORNING, OWNER, lead_row, make_team, prospect
-from libreoffice import MISSING, SOFFICE
+from libreoffice import MISSING, SOFFICE, cell, sheets_as_shown
 from pipeline_render import coloured_pixels, render_pipeline
 
 from sync.templates import PIPELINE_TAB
@@ -137,3 +137,20 @@ def test_libreoffice_shows_the_numbers_and_draws_the_chart(tmp_path: Path) -> No
     for shown in ("Proposal 50 1 1000 500", "Total 3 1600 560", "L-0001 Marino SpA"):
         assert shown in " ".join(text.split()), shown
     assert coloured_pixels(png) > 500  # bars and legend keys
+
+
+@pytest.mark.skipif(SOFFICE is None, reason=MISSING)
+def test_libreoffice_opens_a_tracker_whose_pipeline_tab_a_pass_added(tmp_path: Path) -> None:
+    def drop_pipeline(path: Path) -> None:
+        workbook = openpyxl.load_workbook(path)
+        del workbook[PIPELINE_TAB]
+        workbook.save(path)
+
+    team = make_team(tmp_path, leads=LEADS, tracker_hook=drop_pipeline)
+    team.sync()
+
+    shown = sheets_as_shown([team.tracker])
+    rows = shown[team.tracker.stem, PIPELINE_TAB]
+    assert cell(rows, 1, 1) == "Open leads by step"
+    assert [cell(rows, 5, c) for c in range(1, 6)] == ["Proposal", "50", "1", "1000", "500"]
+    assert cell(shown[team.tracker.stem, "Leads"], 2, 1) == "L-0001"
