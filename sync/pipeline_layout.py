@@ -36,7 +36,15 @@ def lay_out_pipeline_tab(ws: Any, settings: PipelineSettings) -> None:
         for column, value in enumerate(row, start=1):
             if value is not None:
                 ws.cell(row=number, column=column, value=value)
-    ws["A1"].font = Font(bold=True, size=13)
+    ws["A1"].font = Font(name="Calibri", bold=True, size=13)
+    total = FIRST_STEP_ROW + len(settings.steps)
+    # Passes rewrite the values; these formats stay on their cells (sync.xlsx_tab_rewrite).
+    for column in range(1, 6):
+        ws.cell(row=FIRST_STEP_ROW - 1, column=column).font = Font(name="Calibri", bold=True)
+        ws.cell(row=total, column=column).font = Font(name="Calibri", bold=True)
+    for row in range(FIRST_STEP_ROW, total + 1):
+        for column in _AMOUNT_COLUMNS:
+            ws.cell(row=row, column=column).number_format = "#,##0"
     # One landscape page, chart included, when printed or saved as PDF.
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True

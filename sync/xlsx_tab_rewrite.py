@@ -2,14 +2,16 @@
 
 Nobody types in that tab, so its cells are replaced as a whole: the part's <sheetData> and
 <dimension> change, and everything else in it (column widths, the drawing that holds the
-chart) keeps its bytes. A tracker without the tab gets a new worksheet part, declared in
-[Content_Types].xml, related from the workbook and listed last among its sheets.
+chart) keeps its bytes. A written cell keeps the style of the cell it replaces, so a bold
+title or a number format set on the tab stays where it was put. A tracker without the tab gets
+a new worksheet part, declared in [Content_Types].xml, related from the workbook and listed
+last among its sheets.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import quoteattr
 
 from sync.errors import BackendError
@@ -28,13 +30,31 @@ _NEW_TAB_COLUMNS = (
 Rows = Sequence[Sequence[CellValue]]
 
 
-def sheet_data(rows: Rows, prefix: str, date1904: bool) -> str:
+_CELL_TAG = re.compile(r"<(?:\w+:)?c\b([^>]*)>")
+_REF_ATTR = re.compile(r'\br="([A-Za-z]+\d+)"')
+_STYLE_ATTR = re.compile(r'\bs="(\d+)"')
+
+
+def cell_styles(sheet_data: str) -> dict[str, int]:
+    """Cell reference -> style index, of the cells a <sheetData> holds."""
+    styles = {}
+    for tag in _CELL_TAG.finditer(sheet_data):
+        ref, style = _REF_ATTR.search(tag.group(1)), _STYLE_ATTR.search(tag.group(1))
+        if ref and style:
+            styles[ref.group(1).upper()] = int(style.group(1))
+    return styles
+
+
+def sheet_data(
+    rows: Rows, prefix: str, date1904: bool, styles: Mapping[str, int] | None = None
+) -> str:
     out = [f"<{prefix}sheetData>"]
+    kept = styles or {}
     for number, cells in enumerate(rows, start=1):
         written = [
-            value_xml(cell_ref(number, column), value, None, date1904)
+            value_xml(ref, value, kept.get(ref), date1904)
             for column, value in enumerate(cells, start=1)
-            if value is not None and value != ""
+            if value is not None and value != "" and (ref := cell_ref(number, column))
         ]
         if written:
             if prefix:
@@ -67,7 +87,9 @@ def rewrite_sheet(data: bytes, rows: Rows, label: str, date1904: bool) -> bytes:
     if found is None:
         raise BackendError(f"{label}: the sheet has no cell data part; the file is damaged")
     prefix = found.group(1) or ""
-    text = text[: found.start()] + sheet_data(rows, prefix, date1904) + text[found.end() :]
+    styles = cell_styles(found.group(0))
+    new = sheet_data(rows, prefix, date1904, styles)
+    text = text[: found.start()] + new + text[found.end() :]
     text = re.sub(
         rf"(<{re.escape(prefix)}dimension\b[^>]*\bref=)\"[^\"]*\"",
         lambda m: f'{m.group(1)}"{extent(rows)}"',

@@ -73,6 +73,9 @@ def test_a_pass_writes_the_numbers_keeps_the_chart_and_an_idle_pass_saves_nothin
                        "xl/styles.xml", "docProps/custom.xml", "[Content_Types].xml",
                        "_rels/.rels"}  # fmt: skip
 
+    tab = openpyxl.load_workbook(team.tracker)[PIPELINE_TAB]
+    assert tab["A1"].font.bold and tab["D5"].number_format == "#,##0"  # the template's look
+
     saved = team.tracker.read_bytes()
     assert team.sync().plan.is_empty
     assert team.tracker.read_bytes() == saved
@@ -134,7 +137,7 @@ def test_libreoffice_shows_the_numbers_and_draws_the_chart(tmp_path: Path) -> No
     text = render_pipeline(team.tracker, png)
 
     assert "Open pipeline by step" in text  # the chart's title, drawn by the chart
-    for shown in ("Proposal 50 1 1000 500", "Total 3 1600 560", "L-0001 Marino SpA"):
+    for shown in ("Proposal 50 1 1,000 500", "Total 3 1,600 560", "L-0001 Marino SpA"):
         assert shown in " ".join(text.split()), shown
     assert coloured_pixels(png) > 500  # bars and legend keys
 

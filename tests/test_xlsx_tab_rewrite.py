@@ -50,3 +50,17 @@ def test_a_part_with_a_namespace_prefix_and_no_cells_yet() -> None:
 def test_extent_is_the_used_area() -> None:
     assert extent([]) == "A1"
     assert extent([("a",), (None, None, "c"), ()]) == "A1:C2"
+
+
+def test_a_written_cell_keeps_the_style_of_the_cell_it_replaces() -> None:
+    part = (
+        f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1">'
+        '<c r="A1" s="4" t="inlineStr"><is><t>Title</t></is></c><c t="n" s="7" r="B1"/>'
+        '<c r="C1"><v>1</v></c></row></sheetData></worksheet>'
+    ).encode()
+
+    new = rewrite_sheet(part, [("New title", 2, 3)], "t", False)
+
+    root = ElementTree.fromstring(new)
+    styles = {c.get("r"): c.get("s") for c in root.iter(f"{M}c")}
+    assert styles == {"A1": "4", "B1": "7", "C1": None}
