@@ -32,8 +32,8 @@ def empty_grid(settings: PipelineSettings) -> Grid:
 
 
 def lay_out_pipeline_tab(ws: Any, settings: PipelineSettings) -> None:
-    for number, row in enumerate(empty_grid(settings), start=1):
-        for column, value in enumerate(row, start=1):
+    for number, cells in enumerate(empty_grid(settings), start=1):
+        for column, value in enumerate(cells, start=1):
             if value is not None:
                 ws.cell(row=number, column=column, value=value)
     ws["A1"].font = Font(name="Calibri", bold=True, size=13)
@@ -42,9 +42,9 @@ def lay_out_pipeline_tab(ws: Any, settings: PipelineSettings) -> None:
     for column in range(1, 6):
         ws.cell(row=FIRST_STEP_ROW - 1, column=column).font = Font(name="Calibri", bold=True)
         ws.cell(row=total, column=column).font = Font(name="Calibri", bold=True)
-    for row in range(FIRST_STEP_ROW, total + 1):
+    for number in range(FIRST_STEP_ROW, total + 1):
         for column in _AMOUNT_COLUMNS:
-            ws.cell(row=row, column=column).number_format = "#,##0"
+            ws.cell(row=number, column=column).number_format = "#,##0"
     # One landscape page, chart included, when printed or saved as PDF.
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
