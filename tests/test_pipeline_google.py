@@ -128,3 +128,27 @@ def test_the_stand_in_keeps_a_chart_and_refuses_one_the_api_would_refuse(
             _batch(standin, sheet, bad)
         assert raised.value.error["code"] == 400
     assert len(standin.charts(sheet, "Pipeline")) == 1
+
+
+def test_a_pass_that_finds_the_tab_added_meanwhile_reads_again_and_writes_it_once(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = google_team(standin, tmp_path, monkeypatch, [prospect("Rossi Srl")])
+    seen: list[int] = []
+
+    def another_pass_adds_the_tab(index: int) -> None:
+        seen.append(index)
+        if len(seen) == 3:  # between this pass's read and its write
+            standin.add_tab(team.tracker, "Pipeline", [["made by another pass"]])
+
+    standin.clear_log()
+    standin.before_request(another_pass_adds_the_tab)
+    report = run(team.config(), now=MORNING, backend=team.backend())
+    standin.before_request(None)
+
+    writes = [e.status for e in standin.log if e.path.endswith(":batchUpdate")]
+    assert writes == [400, 200]  # "already exists": refused whole, so read and planned again
+
+    assert report.plan.counts.leads_created == 1
+    assert [lead["company"] for lead in team.records("Leads")] == ["Rossi Srl"]
+    assert standin.values(team.tracker, "Pipeline")[0][0] == "Open leads by step"
