@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sync.config import Config
 from sync.pipeline import Pipeline, compute, lead_lines
-from sync.plan import Plan, RewriteTab
+from sync.plan import Plan, Problem, RewriteTab
 from sync.snapshot import CellValue, Snapshot
 
 Grid = tuple[tuple[CellValue, ...], ...]
@@ -22,6 +22,7 @@ STEP_HEADER = ("Step", "Probability %", "Leads", "Amount", "Weighted amount")
 OWNER_HEADER = ("Owner", "To-do", "Standby", "Overdue", "Won this month", "Lost this month")
 OVERDUE_HEADER = ("Lead ID", "Company", "Owner", "Next action", "Due", "Days overdue")
 FIRST_STEP_ROW = 3  # the chart over the tab reads the steps from here down
+TITLE = "Open leads by step"  # A1: how a pass knows the tab is its own
 
 
 def _money(value: float) -> float:
@@ -31,7 +32,7 @@ def _money(value: float) -> float:
 def pipeline_grid(pipeline: Pipeline) -> Grid:
     """What the Pipeline tab shows, row by row from A1."""
     rows: list[tuple[CellValue, ...]] = [
-        ("Open leads by step", None, None, None, "As of", pipeline.today.isoformat()),
+        (TITLE, None, None, None, "As of", pipeline.today.isoformat()),
         STEP_HEADER,
     ]
     total_count, total_amount, total_weighted = 0, 0.0, 0.0
@@ -112,8 +113,18 @@ def with_pipeline(plan: Plan, snapshot: Snapshot, now: datetime, config: Config)
     if tab is None:
         return plan
     grid = pipeline_grid(pipeline_of(snapshot, plan, now, config))
-    if tab.exists and normalised(tab.rows) == normalised(grid):
+    shown = normalised(tab.rows)
+    if tab.exists and shown == normalised(grid):
         return plan
+    if shown and shown[0][:1] != [TITLE]:
+        # Someone's own tab of that name: rewriting it would lose their work.
+        problem = Problem(
+            str(tab.ref),
+            f"this tab holds something leadsync did not write (A1 is not '{TITLE}'), so it "
+            "is left as it is: rename it, or set tracker.pipeline_tab in leadsync.toml to a "
+            "tab leadsync may fill",
+        )
+        return replace(plan, problems=(*plan.problems, problem))
     verb = "rewrite" if tab.exists else "add the tab and write"
     return replace(
         plan,

@@ -289,3 +289,12 @@ def test_the_pipeline_tab_cannot_be_the_leads_or_clients_tab() -> None:
     with pytest.raises(ConfigError) as raised:
         config(tracker={"path": "leads.xlsx", "pipeline_tab": "Leads"})
     assert "give it a tab of its own" in str(raised.value)
+
+
+def test_a_tab_holding_someone_elses_work_is_reported_not_rewritten() -> None:
+    theirs = RawTab(PIPELINE, (("Deal", "Stage"), ("Big one", "Won")))
+    result = plan(snapshot([lead(1, "To-do")], pipeline=theirs), NOW, config())
+    assert result.rewrites == ()
+    assert [p.where for p in result.problems] == [str(PIPELINE)]
+    empty = RawTab(PIPELINE, ((None, ""),))
+    assert len(plan(snapshot([], pipeline=empty), NOW, config()).rewrites) == 1

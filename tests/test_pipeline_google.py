@@ -61,7 +61,8 @@ def test_a_stale_tab_is_rewritten_whole_and_text_stays_text(
     # Typed with a leading ' so the sheet keeps them as text, as a person would have to.
     lead = lead_row("L-0001", "'=IMPORTXML(A1)", "To-do", next_action="'=1+1", next_action_date=due)
     team = google_team(standin, tmp_path, monkeypatch, leads=[lead])
-    standin.add_tab(team.tracker, "Pipeline", [["stale"] * 12 for _ in range(40)])
+    stale = [["Open leads by step"], *(["stale"] * 12 for _ in range(40))]
+    standin.add_tab(team.tracker, "Pipeline", stale)
 
     run(team.config(), now=MORNING)
 
@@ -139,7 +140,7 @@ def test_a_pass_that_finds_the_tab_added_meanwhile_reads_again_and_writes_it_onc
     def another_pass_adds_the_tab(index: int) -> None:
         seen.append(index)
         if len(seen) == 3:  # between this pass's read and its write
-            standin.add_tab(team.tracker, "Pipeline", [["made by another pass"]])
+            standin.add_tab(team.tracker, "Pipeline", [["Open leads by step", "", "", "", "old"]])
 
     standin.clear_log()
     standin.before_request(another_pass_adds_the_tab)
@@ -152,3 +153,17 @@ def test_a_pass_that_finds_the_tab_added_meanwhile_reads_again_and_writes_it_onc
     assert report.plan.counts.leads_created == 1
     assert [lead["company"] for lead in team.records("Leads")] == ["Rossi Srl"]
     assert standin.values(team.tracker, "Pipeline")[0][0] == "Open leads by step"
+
+
+def test_a_tab_of_that_name_with_someone_elses_data_is_never_overwritten(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = google_team(standin, tmp_path, monkeypatch, leads=[lead_row("L-0001", "A", "To-do")])
+    standin.add_tab(team.tracker, "Pipeline", [["Deal", "Stage"], ["Big one", "Won"]])
+
+    report = run(team.config(), now=MORNING)
+
+    assert report.exit_code == 1
+    (problem,) = report.plan.problems
+    assert "Pipeline" in problem.where and "set tracker.pipeline_tab" in problem.message
+    assert standin.values(team.tracker, "Pipeline") == [["Deal", "Stage"], ["Big one", "Won"]]
