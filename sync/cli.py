@@ -227,6 +227,30 @@ def _run_with_progress(config: Config, dry_run: bool, now: datetime | None = Non
         return run(config, now=now, dry_run=dry_run, progress=progress.stage)
 
 
+@main.command(name="today")
+@config_option
+@click.option("--owner", default=None, help="Only this owner's leads (case does not matter).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def today_command(config_path: Path, owner: str | None, as_json: bool) -> None:
+    """The To-do list of the day, overdue first, and To-do, Standby, overdue, won and lost
+    counts per owner: the numbers of the Pipeline tab. Reads only; writes nothing.
+
+    \b
+    Example: leadsync today --owner "Giulia Neri"
+    Example: leadsync today --json
+    """
+    from sync.output_today import print_today
+    from sync.today import today
+
+    config: Config = _guarded(lambda: load_config(config_path))
+    day = _guarded(lambda: today(config, owner=owner))
+    if as_json:
+        click.echo(json.dumps(day.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print_today(console, day)
+    sys.exit(day.exit_code)
+
+
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="leadsync-demo")
 def demo(folder: Path) -> None:

@@ -20,6 +20,7 @@ from pydantic import (
 from sync.dates import DateOrder
 from sync.errors import ConfigError
 from sync.headers import TabKind, field_keys
+from sync.pipeline_config import PipelineSettings
 
 CONFIG_FILE = "leadsync.toml"
 
@@ -74,6 +75,16 @@ class TrackerConfig(_Location):
     backend: Literal["excel", "google"] = "excel"
     leads_tab: str = "Leads"
     clients_tab: str = "Clients"
+    pipeline_tab: str = "Pipeline"  # engine-owned: rewritten by every pass that changes it
+
+    @model_validator(mode="after")
+    def _pipeline_tab_apart(self) -> TrackerConfig:
+        if self.pipeline_tab in (self.leads_tab, self.clients_tab):
+            raise ValueError(
+                f"tracker.pipeline_tab '{self.pipeline_tab}' is also the Leads or Clients tab; "
+                "leadsync rewrites the Pipeline tab whole, so give it a tab of its own"
+            )
+        return self
 
     @model_validator(mode="after")
     def _fits_backend(self) -> TrackerConfig:
@@ -150,6 +161,7 @@ class Config(_Strict):
     rules: RuleSettings = Field(default_factory=RuleSettings)
     google: GoogleConfig = Field(default_factory=GoogleConfig)
     watch: WatchSettings = Field(default_factory=WatchSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     base_dir: Path = Path(".")
 
     @field_validator("time_zone")
@@ -312,6 +324,15 @@ tabs = ["Prospects"]
 renewal_notice_days = 30         # a renewal lead wakes up this many days before the date
 lead_id_prefix = "L-"
 folder_id_prefix = "F-"
+
+# The steps of an open lead, in order (the Step column; the Pipeline tab). The defaults:
+# [pipeline]
+# steps = [
+#   {{ name = "New", aliases = ["Nuovo"], probability = 10 }},
+#   {{ name = "Contacted", aliases = ["Contattato"], probability = 25 }},
+#   {{ name = "Proposal", aliases = ["Proposta"], probability = 50 }},
+#   {{ name = "Negotiation", aliases = ["Trattativa"], probability = 75 }},
+# ]
 '''
 
 

@@ -87,6 +87,8 @@ def run_demo(folder: Path, console: Console, runner: Runner) -> Report:
     console.print(
         "\nThe row without a company kept its + and got a note: fill in the company and run "
         f"[bold]leadsync sync --config {config_path}[/] to convert it. "
-        "Open the two workbooks to see the Lead IDs, ✓ marks and the Clients tab."
+        "Open the two workbooks to see the Lead IDs, ✓ marks, the Clients tab and the "
+        f"Pipeline tab; [bold]leadsync today --config {escape(str(config_path))}[/] lists the "
+        "day's To-do."
     )
     return report

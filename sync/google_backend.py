@@ -19,10 +19,17 @@ from google.auth.credentials import Credentials
 from sync.config import Config
 from sync.errors import BackendError, SheetLayoutError
 from sync.google_auth import load_credentials, who
-from sync.google_cells import date_order, quote_tab
+from sync.google_cells import date_order, from_api, quote_tab
 from sync.google_client import SheetsClient
 from sync.google_lease import GoogleLease
-from sync.google_write import SheetState, TabState, Writer, claims_in, reservations_in
+from sync.google_write import (
+    RawSheet,
+    SheetState,
+    TabState,
+    Writer,
+    claims_in,
+    reservations_in,
+)
 from sync.headers import TabKind, alias_table
 from sync.layout import (
     HEADER_SEARCH_ROWS,
@@ -32,7 +39,7 @@ from sync.layout import (
 )
 from sync.plan import Plan
 from sync.retry import Backoff
-from sync.snapshot import CellsView, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellsView, RawTab, Row, Snapshot, Tab, TabRef
 
 METADATA_FIELDS = "properties(title,locale,timeZone),sheets.properties,developerMetadata"
 
@@ -74,6 +81,7 @@ class GoogleBackend:
         self._client: SheetsClient | None = client
         self.backoff = backoff or Backoff()
         self._sheets: dict[str, SheetState] = {}
+        self._pipeline: RawTab | None = None
 
     def spreadsheets(self) -> list[str]:
         ordered = [self.tracker, *(p.spreadsheet or "" for p in self.config.prospecting)]
@@ -111,6 +119,7 @@ class GoogleBackend:
 
     def read(self) -> Snapshot:
         self._sheets.clear()
+        self._pipeline = None
         config = self.config
         wanted: dict[str, list[tuple[str, TabKind, str]]] = {}
         wanted.setdefault(self.tracker, []).extend(
@@ -142,6 +151,7 @@ class GoogleBackend:
             issued_lead_number=max(tracker.claims, default=None),
             reserved_lead_number=max(tracker.reserved, default=None),
             time_zone=tracker.time_zone,
+            pipeline=self._pipeline,
         )
 
     def _read_spreadsheet(
@@ -164,18 +174,47 @@ class GoogleBackend:
             claims=claims_in(meta.get("developerMetadata", [])),
             reserved=reservations_in(meta.get("developerMetadata", [])),
         )
+        state.sheet_ids = {int(p.get("sheetId", 0)) for p in sheets.values()}
         self._sheets[spreadsheet] = state
         names = list(dict.fromkeys(name for name, _kind, _key in wanted))
-        answers = self.client.values(spreadsheet, [quote_tab(n) for n in names])
+        # The Pipeline tab comes in the same batchGet: no request more for it.
+        pipeline = self.config.tracker.pipeline_tab if spreadsheet == self.tracker else None
+        raw = [pipeline] if pipeline is not None and pipeline in sheets else []
+        raw = [name for name in raw if name not in names]
+        answers = self.client.values(spreadsheet, [quote_tab(n) for n in names + raw])
         grids = {
-            name: answer.get("values", []) for name, answer in zip(names, answers, strict=True)
+            name: answer.get("values", [])
+            for name, answer in zip(names + raw, answers, strict=True)
         }
+        if pipeline is not None:
+            self._pipeline = self._raw_tab(state, pipeline, sheets.get(pipeline), grids)
         order = date_order(properties.get("locale"))
         found: dict[tuple[str, str], Tab] = {}
         for name, kind, _key in wanted:
             tab = self._tab(state, sheets[name], grids[name], kind, order)
             found[spreadsheet, name] = tab
         return found
+
+    @staticmethod
+    def _raw_tab(
+        state: SheetState,
+        name: str,
+        properties: dict[str, Any] | None,
+        grids: dict[str, list[list[Any]]],
+    ) -> RawTab:
+        ref = TabRef(state.spreadsheet, name)
+        if properties is None:
+            return RawTab(ref, (), exists=False)
+        grid = grids.get(name, [])
+        sizes = properties.get("gridProperties", {})
+        state.raw[name] = RawSheet(
+            sheet_id=int(properties.get("sheetId", 0)),
+            height=len(grid),
+            width=max((len(row) for row in grid), default=0),
+            grid_rows=int(sizes.get("rowCount", 1000)),
+            grid_columns=int(sizes.get("columnCount", 26)),
+        )
+        return RawTab(ref, tuple(tuple(from_api(c) for c in row) for row in grid))
 
     def _tab(
         self,

@@ -13,10 +13,11 @@ from typing import Any
 from sync.config import Config
 from sync.errors import SheetLayoutError
 from sync.google_auth import load_credentials, who
-from sync.google_cells import quote_tab
+from sync.google_cells import cell_data, quote_tab
 from sync.google_client import SheetsClient
 from sync.headers import FIELDS, TabKind, alias_table, canonical_headers
 from sync.layout import HEADER_SEARCH_ROWS, find_headers
+from sync.pipeline_layout import empty_grid, google_chart_request
 from sync.templates import COLUMN_FORMATS, FLAG_CHOICES, STATUS_CHOICES, VALIDATED_LAST_ROW
 
 _HEADER_FORMAT = {
@@ -56,7 +57,9 @@ def _dropdown(sheet_id: int, column: int, choices: tuple[str, ...]) -> dict[str,
     }
 
 
-def _layout_requests(sheet_id: int, kind: TabKind) -> list[dict[str, Any]]:
+def _layout_requests(
+    sheet_id: int, kind: TabKind, steps: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     headers = canonical_headers(kind)
     requests: list[dict[str, Any]] = [
         {
@@ -87,6 +90,8 @@ def _layout_requests(sheet_id: int, kind: TabKind) -> list[dict[str, Any]]:
         requests.append(_dropdown(sheet_id, _column(kind, "flag"), FLAG_CHOICES))
     if kind is TabKind.LEADS:
         requests.append(_dropdown(sheet_id, _column(kind, "status"), STATUS_CHOICES))
+        if steps:
+            requests.append(_dropdown(sheet_id, _column(kind, "step"), steps))
     for f in FIELDS[kind]:
         pattern = COLUMN_FORMATS.get(f.key)
         if pattern:
@@ -132,6 +137,7 @@ def lay_out(config: Config, client: SheetsClient | None = None) -> list[str]:
         answers = client.values(spreadsheet, ranges)
         tops = {n: a.get("values", []) for n, a in zip(present, answers, strict=True)}
     used_ids = {int(p.get("sheetId", 0)) for p in sheets.values()}
+    steps = tuple(config.pipeline.names())
     requests: list[dict[str, Any]] = []
     said: list[str] = []
     for name, kind in wanted:
@@ -139,12 +145,12 @@ def lay_out(config: Config, client: SheetsClient | None = None) -> list[str]:
             sheet_id = max(used_ids, default=0) + 1
             used_ids.add(sheet_id)
             requests.append({"addSheet": {"properties": {"sheetId": sheet_id, "title": name}}})
-            requests += _layout_requests(sheet_id, kind)
+            requests += _layout_requests(sheet_id, kind, steps)
             said.append(f"{name}: added, with headers, dropdowns and formats")
             continue
         top = tops.get(name, [])
         if not any(c not in ("", None) for row in top for c in row):
-            requests += _layout_requests(int(sheets[name].get("sheetId", 0)), kind)
+            requests += _layout_requests(int(sheets[name].get("sheetId", 0)), kind, steps)
             said.append(f"{name}: was empty; headers, dropdowns and formats added")
             continue
         _index, found = find_headers(top, alias_table(kind, config.headers.for_kind(kind)))
@@ -157,6 +163,29 @@ def lay_out(config: Config, client: SheetsClient | None = None) -> list[str]:
             "leadsync init leaves it alone: add the headers "
             f"({', '.join(canonical_headers(kind))}) or name another tab in leadsync.toml"
         )
+    pipeline = config.tracker.pipeline_tab
+    if pipeline in sheets:
+        said.append(f"{pipeline}: already there; left as it is")
+    else:
+        sheet_id = max(used_ids, default=0) + 1
+        requests += _pipeline_requests(sheet_id, pipeline, config)
+        said.append(f"{pipeline}: added, with a chart of the open pipeline by step")
     if requests:
         client.batch_update(spreadsheet, {"requests": requests})
     return said
+
+
+def _pipeline_requests(sheet_id: int, title: str, config: Config) -> list[dict[str, Any]]:
+    """The Pipeline tab with its steps block and a chart over it; passes keep it current."""
+    rows = [{"values": [cell_data(v) for v in row]} for row in empty_grid(config.pipeline)]
+    return [
+        {"addSheet": {"properties": {"sheetId": sheet_id, "title": title}}},
+        {
+            "updateCells": {
+                "rows": rows,
+                "fields": "userEnteredValue",
+                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+            }
+        },
+        google_chart_request(sheet_id, config.pipeline),
+    ]

@@ -26,6 +26,7 @@ from sync.google_cells import (
     row_range,
 )
 from sync.google_client import SheetsClient
+from sync.google_rewrite import rewrite_requests
 from sync.plan import Plan
 from sync.planner import same
 from sync.snapshot import CellValue, TabRef
@@ -66,6 +67,17 @@ class TabState:
 
 
 @dataclass
+class RawSheet:
+    """An engine-owned tab as read: where it is and how much of it is filled."""
+
+    sheet_id: int
+    height: int  # rows holding values, from row 1
+    width: int
+    grid_rows: int
+    grid_columns: int
+
+
+@dataclass
 class SheetState:
     spreadsheet: str
     title: str
@@ -73,6 +85,8 @@ class SheetState:
     claims: set[int]  # lead numbers already claimed in this spreadsheet
     tabs: dict[TabRef, TabState] = field(default_factory=dict)
     reserved: set[int] = field(default_factory=set)  # reserved, not yet claimed (tracker)
+    raw: dict[str, RawSheet] = field(default_factory=dict)  # by tab name
+    sheet_ids: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True, eq=False)  # told apart by identity: two may name the same row
@@ -302,6 +316,7 @@ class Writer:
         for group in groups:
             self._row_requests(group, requests, swaps)
         self._appends(plan, requests)
+        created = rewrite_requests(plan, self.state, requests)
         if not requests:
             return
         try:
@@ -310,6 +325,8 @@ class Writer:
             now = self._claimed_now()
             if claimed & now or pruned - now:
                 raise RetryPass("another pass handed out the same lead numbers first") from None
+            if created:
+                raise RetryPass("another pass added the Pipeline tab first") from None
             raise
         self.state.claims |= claimed
         self.state.reserved -= claimed

@@ -58,6 +58,8 @@ LEAD_FIELDS: tuple[Field, ...] = (
     Field("next_action", "Next action", ("Prossima azione",)),
     Field("next_action_date", "Next action date", ("Data prossima azione", "Due", "Scadenza")),
     Field("status", "Status", ("Stato",), engine_owned=True),
+    Field("step", "Step", ("Fase", "Stage", "Pipeline step")),
+    Field("closed", "Closed", ("Closed on", "Chiuso il", "Data chiusura"), engine_owned=True),
     Field("folder", "Folder", ("Cartella", "Client folder"), engine_owned=True),
     Field("renewal_date", "Renewal date", ("Data rinnovo", "Rinnovo")),
     Field("renewal_of", "Renewal of", ("Rinnovo di",), engine_owned=True),

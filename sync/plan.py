@@ -44,6 +44,19 @@ class StrikeRow:
 
 
 @dataclass(frozen=True)
+class RewriteTab:
+    """An engine-owned tab's whole content, replaced in one write (the Pipeline tab).
+
+    Nobody types there, so it is rewritten wholesale instead of cell by cell; `create` when
+    the tracker does not have the tab yet.
+    """
+
+    tab: TabRef
+    rows: tuple[tuple[CellValue, ...], ...]
+    create: bool = False
+
+
+@dataclass(frozen=True)
 class Problem:
     where: str  # "prospects.xlsx › Prospects row 12"
     message: str
@@ -79,13 +92,14 @@ class Plan:
     events: tuple[str, ...] = ()  # one readable line per decision, for --dry-run
     # The highest lead number handed out, for the tracker to keep (None: unchanged).
     issued_lead_number: int | None = None
+    rewrites: tuple[RewriteTab, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not (self.add_columns or self.cells or self.appends or self.strikes)
+        return not (self.add_columns or self.cells or self.appends or self.strikes or self.rewrites)
 
     def tabs_touched(self) -> set[TabRef]:
         touched: set[TabRef] = set()
-        for group in (self.add_columns, self.cells, self.appends, self.strikes):
+        for group in (self.add_columns, self.cells, self.appends, self.strikes, self.rewrites):
             touched.update(change.tab for change in group)
         return touched

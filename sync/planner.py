@@ -17,9 +17,11 @@ from sync.config import Config
 from sync.dates import DateError, read_date
 from sync.headers import FIELDS, TabKind, header
 from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag, parse_status
+from sync.pipeline_plan import with_pipeline
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
 from sync.rules_adoption import adopt
 from sync.rules_followup import is_rule_note, lead_followups, prospect_followup, touch_bases
+from sync.rules_pipeline import closed_value, step_problem
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
@@ -28,7 +30,7 @@ STRUCK = {"en": "Struck off", "it": "Scartato"}
 # Engine-owned columns a pass needs; missing ones are added at the right of the header row.
 NEEDED_COLUMNS: Mapping[TabKind, tuple[str, ...]] = {
     TabKind.PROSPECTS: ("lead", "sync_note"),
-    TabKind.LEADS: ("lead_id", "status", "folder", "renewal_of", "sync_note"),
+    TabKind.LEADS: ("lead_id", "status", "closed", "folder", "renewal_of", "sync_note"),
     TabKind.CLIENTS: tuple(f.key for f in FIELDS[TabKind.CLIENTS]),
 }
 
@@ -43,7 +45,8 @@ CARRIED = ("company", "contact", "email", "phone", "notes", "next_action")
 def plan(snapshot: Snapshot, now: datetime, config: Config) -> Plan:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware; the planner never guesses a zone")
-    return _Planner(snapshot, now, config).run()
+    # The Pipeline tab shows the leads as this plan leaves them, so it is planned last.
+    return with_pipeline(_Planner(snapshot, now, config).run(), snapshot, now, config)
 
 
 def same(a: CellValue, b: CellValue) -> bool:
@@ -143,6 +146,7 @@ class _Planner:
         lead_followups(self)
         self._renewals()
         touch_bases(self)
+        self._pipeline_cells()
         self._clear_settled_lead_warnings()
         self._folders()
         appends = tuple(
@@ -491,6 +495,22 @@ class _Planner:
             self._add_new_lead(values, record.company, record.email, status)
             self.counts["renewals_created"] += 1
             self.events.append(f"create renewal {values['lead_id']} of {record.lead_id}")
+
+    # ---- Rule 7: pipeline steps -----------------------------------------------------------
+
+    def _pipeline_cells(self) -> None:
+        tab = self.snap.leads
+        today = self.now.date()
+        for record in self.leads.values():
+            row = record.row
+            if row is None:
+                continue
+            problem = step_problem(row, self.config.pipeline)
+            if problem:
+                self._problem(tab, row, [problem], ("lead_id",))
+            if "closed" in tab.columns:
+                closed = closed_value(record.status, row.get("closed"), today)
+                self._set(tab, row, "closed", closed, ("lead_id",))
 
     # ---- Rule 3: client folders -----------------------------------------------------------
 

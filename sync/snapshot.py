@@ -95,6 +95,15 @@ class Tab:
 
 
 @dataclass(frozen=True)
+class RawTab:
+    """An engine-owned tab as read, cell by cell from A1, with no headers to match."""
+
+    ref: TabRef
+    rows: tuple[tuple[CellValue, ...], ...]
+    exists: bool = True  # False: the tracker has no such tab yet (rows is then empty)
+
+
+@dataclass(frozen=True)
 class Snapshot:
     prospects: tuple[Tab, ...]
     leads: Tab
@@ -106,3 +115,5 @@ class Snapshot:
     reserved_lead_number: int | None = None
     # The tracker's own time zone when it has one (Google Sheets); None: leadsync.toml's.
     time_zone: str | None = None
+    # The Pipeline tab (Rule 7); None from a backend that does not keep one (live Excel).
+    pipeline: RawTab | None = None

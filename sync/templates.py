@@ -23,10 +23,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from sync.headers import FIELDS, Field, TabKind, field
+from sync.pipeline_config import PipelineSettings
+from sync.pipeline_layout import lay_out_pipeline_tab
 
 PROSPECTS_TAB = "Prospects"
 LEADS_TAB = "Leads"
 CLIENTS_TAB = "Clients"
+PIPELINE_TAB = "Pipeline"
 PROSPECTING_FILE = "prospects.xlsx"
 TRACKER_FILE = "leads.xlsx"
 
@@ -34,6 +37,7 @@ FLAG_CHOICES: tuple[str, ...] = ("+", "x", "✓")
 STATUS_CHOICES: tuple[str, ...] = ("To-do", "Standby", "Won", "Lost")
 FLAG_ERROR = "Type + to make this prospect a lead, x to strike it off"
 STATUS_ERROR = "Status is one of To-do, Standby, Won or Lost."
+STEP_ERROR = "Pick a step from the list."
 
 # Validations reach this far down so a team can type well past the rows it starts with; a
 # validation is one range in the XML, so the size of the file does not grow with it.
@@ -56,6 +60,7 @@ _DEFAULT_WIDTH = 14.0
 COLUMN_FORMATS: Mapping[str, str] = {
     "next_action_date": DATE_FORMAT,
     "renewal_date": DATE_FORMAT,
+    "closed": DATE_FORMAT,
     "created": DATETIME_FORMAT,
     "amount": AMOUNT_FORMAT,
 }
@@ -77,6 +82,8 @@ _WIDTHS: Mapping[str, float] = {
     "lead_id": 10,
     "created": 12,
     "status": 10,
+    "step": 13,
+    "closed": 12,
     "folder": 10,
     "renewal_date": 14,
     "renewal_of": 12,
@@ -119,7 +126,9 @@ def one_workbook(
     """The openpyxl Workbook `build_one_workbook` saves. With `header_row` above 1, the
     Prospects and Leads headers start lower and the rows above them are left free (the
     buttons workbook of sync.xlsm_template keeps its button bar there); Clients keeps row 1."""
-    wb = _tracker_workbook(leads, header_row)
+    # No Pipeline tab: the buttons' live passes (xlwings) do not keep one; `leadsync sync`
+    # adds it to this workbook when it first runs on it.
+    wb = _tracker_workbook(leads, header_row, with_pipeline=False)
     _prospects_tab(wb.create_sheet(PROSPECTS_TAB, 0), prospects, header_row)
     wb.active = 0
     return wb
@@ -197,7 +206,9 @@ def _prospects_tab(ws: Any, rows: Sequence[Mapping[str, object]], header_row: in
     )
 
 
-def _tracker_workbook(leads: Sequence[Mapping[str, object]], header_row: int = 1) -> Any:
+def _tracker_workbook(
+    leads: Sequence[Mapping[str, object]], header_row: int = 1, with_pipeline: bool = True
+) -> Any:
     wb = Workbook()
     leads_ws = wb.active
     leads_ws.title = LEADS_TAB
@@ -205,8 +216,14 @@ def _tracker_workbook(leads: Sequence[Mapping[str, object]], header_row: int = 1
     _add_list_validation(
         leads_ws, TabKind.LEADS, "status", STATUS_CHOICES, "Status", STATUS_ERROR, header_row
     )
+    steps = PipelineSettings()
+    _add_list_validation(
+        leads_ws, TabKind.LEADS, "step", tuple(steps.names()), "Step", STEP_ERROR, header_row
+    )
     clients_ws = wb.create_sheet(CLIENTS_TAB)
     _lay_out_tab(clients_ws, TabKind.CLIENTS, ())
+    if with_pipeline:
+        lay_out_pipeline_tab(wb.create_sheet(PIPELINE_TAB), steps)
     wb.active = 0
     return wb
 

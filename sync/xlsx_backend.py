@@ -28,7 +28,7 @@ from sync.layout import (
 )
 from sync.plan import AddColumn, Plan, SetCell, StrikeRow
 from sync.planner import PROSPECT_TRIGGERS, same
-from sync.snapshot import CellsView, CellValue, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellsView, CellValue, RawTab, Row, Snapshot, Tab, TabRef
 from sync.xlsx_files import atomic_save, digest, refuse_if_open
 from sync.xlsx_package import Package
 from sync.xlsx_patch import read_custom_property, save_patched
@@ -182,7 +182,15 @@ class XlsxBackend:
             for tab_name in source.tabs:
                 key = f"prospecting[{index + 1}].tabs"
                 prospects.append(self._read_tab(book, tab_name, TabKind.PROSPECTS, key))
-        return Snapshot(tuple(prospects), leads, clients, _issued(tracker))
+        pipeline = self._read_raw(tracker, config.tracker.pipeline_tab)
+        return Snapshot(tuple(prospects), leads, clients, _issued(tracker), pipeline=pipeline)
+
+    def _read_raw(self, book: _Book, name: str) -> RawTab:
+        ref = TabRef(str(book.path), name)
+        if name not in book.fast.sheet_names:
+            return RawTab(ref, (), exists=False)
+        rows = book.fast.grid(name).rows
+        return RawTab(ref, tuple(tuple(cells) for cells in rows))
 
     def _read_tab(self, book: _Book, name: str, kind: TabKind, config_key: str) -> Tab:
         names = book.fast.sheet_names
@@ -290,11 +298,12 @@ class XlsxBackend:
         properties = {}
         if book.path == self.tracker and plan.issued_lead_number is not None:
             properties[ISSUED_PROPERTY] = plan.issued_lead_number
+        rewrites = {r.tab.tab: r.rows for r in plan.rewrites if r.tab.workbook == mine}
 
         def write(target: Path) -> None:
             # Straight into the new file: the patched package is never held in memory whole.
             with target.open("wb") as handle:
-                save_patched(book.content, book.path.name, edits, properties, handle)
+                save_patched(book.content, book.path.name, edits, properties, handle, rewrites)
 
         atomic_save(book.path, write, book.digest)
 

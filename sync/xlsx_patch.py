@@ -21,6 +21,7 @@ from sync.xlsx_ranges import grow_table
 from sync.xlsx_sheet_patch import SheetEdit
 from sync.xlsx_sheet_stream import patch_sheet
 from sync.xlsx_styles import Styles
+from sync.xlsx_tab_rewrite import Rows, add_worksheet, rewrite_sheet
 from sync.xml_text import escape, quoteattr
 
 CUSTOM_PART = "docProps/custom.xml"
@@ -37,10 +38,15 @@ def patch_workbook(
     label: str,
     edits: Mapping[str, SheetEdit],
     properties: Mapping[str, int] | None = None,
+    rewrites: Mapping[str, Rows] | None = None,
 ) -> bytes:
-    """`content` with `edits` (by tab name) written and `properties` set; nothing else."""
+    """`content` with `edits` (by tab name) written and `properties` set; nothing else.
+
+    `rewrites` (by tab name) replace an engine-owned tab's cells wholesale, adding the tab
+    when the workbook has none of that name.
+    """
     out = BytesIO()
-    save_patched(content, label, edits, properties, out)
+    save_patched(content, label, edits, properties, out, rewrites)
     return out.getvalue()
 
 
@@ -50,6 +56,7 @@ def save_patched(
     edits: Mapping[str, SheetEdit],
     properties: Mapping[str, int] | None,
     target: IO[bytes],
+    rewrites: Mapping[str, Rows] | None = None,
 ) -> None:
     """As patch_workbook, written to `target` as it is made rather than held whole."""
     package = Package(content, label)
@@ -62,6 +69,15 @@ def save_patched(
             if sheet is None or not sheet.is_worksheet:
                 raise BackendError(f"{label} has no worksheet named '{name}'")
             _patch_sheet(package, sheet.part, f"{label} › {name}", edit, styles, date1904)
+        for name, rows in (rewrites or {}).items():
+            sheet = sheets.get(name)
+            if sheet is None:
+                add_worksheet(package, name, rows, date1904)
+            elif not sheet.is_worksheet:
+                raise BackendError(f"{label} › {name} is not a worksheet; rename it")
+            else:
+                data = package.read(sheet.part)
+                package.write(sheet.part, rewrite_sheet(data, rows, f"{label} › {name}", date1904))
         styles.save()  # after the sheets: writing them may need a new format
         for key, value in (properties or {}).items():
             set_custom_property(package, key, value)

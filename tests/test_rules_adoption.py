@@ -14,7 +14,12 @@ def test_a_hand_typed_lead_gets_the_next_id_to_do_and_source_manual() -> None:
     snap = snapshot(
         [],
         leads=[
-            {"lead_id": "L-0003", "company": "Old Srl", "status": "Won"},
+            {
+                "lead_id": "L-0003",
+                "company": "Old Srl",
+                "status": "Won",
+                "closed": date(2026, 1, 9),
+            },
             {"company": "Card Srl", "contact": "Met at the fair"},
         ],
     )
@@ -45,6 +50,7 @@ def test_a_future_date_gives_standby_and_what_the_person_typed_is_kept() -> None
         (2, "status"): "Standby",
         (2, "source"): "Manual",
         (3, "lead_id"): "L-0002",
+        (3, "closed"): NOW.date(),  # rule 7: a lead first seen Won is closed today
     }
 
 

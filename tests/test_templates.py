@@ -16,6 +16,7 @@ from sync.headers import TabKind, canonical_headers, field, field_keys
 from sync.templates import (
     CLIENTS_TAB,
     LEADS_TAB,
+    PIPELINE_TAB,
     PROSPECTING_FILE,
     PROSPECTS_TAB,
     TRACKER_FILE,
@@ -81,7 +82,7 @@ def test_committed_prospecting_template(committed: Path) -> None:
 
 def test_committed_tracker_template(committed: Path) -> None:
     wb = load_workbook(committed / TRACKER_FILE)
-    assert wb.sheetnames == [LEADS_TAB, CLIENTS_TAB]
+    assert wb.sheetnames == [LEADS_TAB, CLIENTS_TAB, PIPELINE_TAB]
     leads, clients = wb[LEADS_TAB], wb[CLIENTS_TAB]
     assert [c.value for c in leads[1]] == canonical_headers(TabKind.LEADS)
     assert [c.value for c in clients[1]] == canonical_headers(TabKind.CLIENTS)
@@ -90,7 +91,11 @@ def test_committed_tracker_template(committed: Path) -> None:
     assert leads.freeze_panes == "A2"
     assert clients.freeze_panes == "A2"
     status = _column_letter(TabKind.LEADS, "status")
-    assert _validations(leads) == {f"{status}2:{status}5000": STATUS_LIST}
+    step = _column_letter(TabKind.LEADS, "step")
+    assert _validations(leads) == {
+        f"{status}2:{status}5000": STATUS_LIST,
+        f"{step}2:{step}5000": '"New,Contacted,Proposal,Negotiation"',
+    }
     assert _validations(clients) == {}
 
 
@@ -114,7 +119,7 @@ def test_copy_templates_into_new_folder(tmp_path: Path) -> None:
     prospects, tracker = copy_templates(target)
     assert (prospects, tracker) == (target / PROSPECTING_FILE, target / TRACKER_FILE)
     assert load_workbook(prospects).sheetnames == [PROSPECTS_TAB]
-    assert load_workbook(tracker).sheetnames == [LEADS_TAB, CLIENTS_TAB]
+    assert load_workbook(tracker).sheetnames == [LEADS_TAB, CLIENTS_TAB, PIPELINE_TAB]
 
 
 def test_copy_templates_builds_when_nothing_is_committed(

@@ -675,7 +675,7 @@ def test_a_zip_that_is_no_workbook() -> None:
 def test_a_tab_that_is_not_there(tmp_path: Path) -> None:
     build_tracker_workbook(tmp_path / "leads.xlsx")
     with FastWorkbook((tmp_path / "leads.xlsx").read_bytes(), "leads.xlsx") as book:
-        assert book.sheet_names == ["Leads", "Clients"]
+        assert book.sheet_names == ["Leads", "Clients", "Pipeline"]
         with pytest.raises(BackendError, match=r"Prospects is not a tab .* Leads, Clients"):
             book.grid("Prospects")
 

@@ -111,6 +111,16 @@ class StandIn:
                         self._type(book, sheet, r, c, value)
             return book.spreadsheet_id
 
+    def add_tab(self, spreadsheet_id: str, title: str, rows: Sequence[Sequence[object]]) -> None:
+        """A tab added by hand (+ at the bottom of the sheet) and typed into."""
+        with self._service.lock:
+            book = self._book(spreadsheet_id)
+            width = max((len(line) for line in rows), default=0)
+            sheet = self._service.add_tab(book, title, max(1000, len(rows)), max(26, width))
+            for r, line in enumerate(rows):
+                for c, value in enumerate(line):
+                    self._type(book, sheet, r, c, value)
+
     def share(self, spreadsheet_id: str, email: str) -> None:
         with self._service.lock:
             book = self._book(spreadsheet_id)
@@ -179,6 +189,11 @@ class StandIn:
     def sheet_properties(self, spreadsheet_id: str, tab: str) -> dict[str, Any]:
         with self._service.lock:
             return copy.deepcopy(self._tab(spreadsheet_id, tab)[1].public_properties())
+
+    def charts(self, spreadsheet_id: str, tab: str) -> list[dict[str, Any]]:
+        """The EmbeddedChart resources placed on a tab."""
+        with self._service.lock:
+            return copy.deepcopy(self._tab(spreadsheet_id, tab)[1].charts)
 
     def developer_metadata(self, spreadsheet_id: str) -> list[dict[str, Any]]:
         with self._service.lock:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import requests_cells as cells
+from . import requests_charts as charts
 from . import requests_sheets as tabs
 from .errors import ApiError, bad_request, in_request
 from .model import Json, Spreadsheet
@@ -27,6 +28,7 @@ HANDLERS: dict[str, Handler] = {
     "sortRange": _plain(cells.sort_range),
     "findReplace": _plain(cells.find_replace),
     "addSheet": tabs.add_sheet,
+    "addChart": charts.add_chart,
     "deleteSheet": _plain(tabs.delete_sheet),
     "updateSheetProperties": _plain(tabs.update_sheet_properties),
     "updateSpreadsheetProperties": _plain(tabs.update_spreadsheet_properties),
@@ -45,7 +47,7 @@ KNOWN_ELSEWHERE = {
     "addConditionalFormatRule", "updateConditionalFormatRule", "deleteConditionalFormatRule",
     "addProtectedRange", "updateProtectedRange", "deleteProtectedRange", "addNamedRange",
     "updateNamedRange", "deleteNamedRange", "setBasicFilter", "clearBasicFilter", "addFilterView",
-    "addChart", "copyPaste", "cutPaste", "pasteData", "duplicateSheet", "moveDimension",
+    "copyPaste", "cutPaste", "pasteData", "duplicateSheet", "moveDimension",
     "deleteRange", "insertRange", "textToColumns", "addBanding", "trimWhitespace",
     "deleteDuplicates", "randomizeRange", "autoFill", "addDimensionGroup",
 }  # fmt: skip

@@ -37,6 +37,7 @@ class Cell:
 class Sheet:
     properties: Json
     rows: list[list[Cell | None]] = field(default_factory=list)
+    charts: list[Json] = field(default_factory=list)  # EmbeddedChart resources
 
     @property
     def sheet_id(self) -> int:
@@ -146,6 +147,7 @@ class Spreadsheet:
             Sheet(
                 copy.deepcopy(sheet.properties),
                 [[c.clone() if c is not None else None for c in row] for row in sheet.rows],
+                copy.deepcopy(sheet.charts),
             )
             for sheet in self.sheets
         ]

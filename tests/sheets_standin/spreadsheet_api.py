@@ -34,6 +34,8 @@ def resource(
         if grid:
             areas = wanted.get(sheet.sheet_id) or [Bounds(0, sheet.row_count, 0, sheet.col_count)]
             shown["data"] = [grid_data(book, sheet, area) for area in areas]
+        if sheet.charts:
+            shown["charts"] = copy.deepcopy(sheet.charts)
         own = [copy.deepcopy(m) for m in book.metadata if _on_sheet(m, sheet.sheet_id)]
         if own:
             shown["developerMetadata"] = own

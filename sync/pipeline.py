@@ -1,0 +1,204 @@
+"""Rule 7's numbers: open leads per step and owner, To-do, Standby, overdue, won and lost.
+
+Pure code over the Leads tab as a pass leaves it (the snapshot with the plan's writes and
+appended leads laid over it), so the Pipeline tab and `leadsync today` show one computation.
+
+Overdue: a To-do lead whose Next action date falls on a day before today, today being the
+date of `now` in the tracker's time zone. A Standby lead is never overdue: once its date has
+come, the pass moves it to To-do, and from the next day on it is overdue there.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sync.config import Config
+from sync.dates import DateError, read_date
+from sync.model import LeadStatus, parse_amount, parse_status
+from sync.pipeline_config import PipelineSettings
+from sync.plan import Plan
+from sync.snapshot import CellValue, Snapshot, Tab
+
+UNKNOWN_STEP = "(unknown step)"  # a Step cell that names no configured step (a row problem)
+
+
+@dataclass(frozen=True)
+class LeadLine:
+    """One lead as the pipeline sees it."""
+
+    lead_id: str
+    company: str
+    contact: str
+    phone: str
+    owner: str
+    amount: float | None
+    step: str  # a configured step's name, or UNKNOWN_STEP
+    status: LeadStatus | None
+    next_action: str
+    due: date | None
+    closed: date | None
+
+
+@dataclass(frozen=True)
+class Bucket:
+    count: int = 0
+    amount: float = 0.0
+    weighted: float = 0.0
+
+    def plus(self, amount: float, probability: float) -> Bucket:
+        return Bucket(
+            self.count + 1, self.amount + amount, self.weighted + amount * probability / 100
+        )
+
+
+@dataclass(frozen=True)
+class OwnerLine:
+    owner: str
+    todo: int
+    standby: int
+    overdue: int
+    won_this_month: int
+    lost_this_month: int
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    today: date
+    steps: tuple[tuple[str, float, Bucket], ...]  # every configured step, in order
+    by_step_owner: tuple[tuple[str, str, Bucket], ...]  # only pairs that hold leads
+    owners: tuple[OwnerLine, ...]
+    todo: tuple[LeadLine, ...]  # To-do leads: overdue first (oldest first), then by date
+
+    def is_overdue(self, lead: LeadLine) -> bool:
+        return is_overdue(lead, self.today)
+
+    def days_overdue(self, lead: LeadLine) -> int:
+        return (self.today - lead.due).days if lead.due is not None else 0
+
+
+def is_overdue(lead: LeadLine, today: date) -> bool:
+    return lead.status is LeadStatus.TODO and lead.due is not None and lead.due < today
+
+
+def _text(value: CellValue) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _day(value: CellValue, tab: Tab, config: Config) -> date | None:
+    try:
+        moment = read_date(value, tab.date_order or config.date_order, tab.epoch)
+    except DateError:
+        return None
+    return moment.date() if isinstance(moment, datetime) else None
+
+
+def _line(values: Mapping[str, CellValue], tab: Tab, config: Config) -> LeadLine | None:
+    lead_id = _text(values.get("lead_id"))
+    if not lead_id:
+        return None
+    try:
+        status = parse_status(values.get("status"))
+    except ValueError:
+        status = None
+    try:
+        amount = parse_amount(values.get("amount"))
+    except ValueError:
+        amount = None
+    step_text = _text(values.get("step"))
+    found = config.pipeline.find(step_text) if step_text else config.pipeline.first
+    return LeadLine(
+        lead_id=lead_id,
+        company=_text(values.get("company")),
+        contact=_text(values.get("contact")),
+        phone=_text(values.get("phone")),
+        owner=_text(values.get("owner")) or config.default_owner,
+        amount=amount,
+        step=found.name if found is not None else UNKNOWN_STEP,
+        status=status,
+        next_action=_text(values.get("next_action")),
+        due=_day(values.get("next_action_date"), tab, config),
+        closed=_day(values.get("closed"), tab, config),
+    )
+
+
+def lead_lines(snapshot: Snapshot, plan: Plan, config: Config) -> list[LeadLine]:
+    """The leads as they are once `plan` is applied: its cell writes and appended leads."""
+    tab = snapshot.leads
+    written: dict[int, dict[str, CellValue]] = defaultdict(dict)
+    for cell in plan.cells:
+        if cell.tab == tab.ref:
+            written[cell.row][cell.field] = cell.value
+    lines: list[LeadLine] = []
+    seen: set[str] = set()
+    rows: Iterable[Mapping[str, CellValue]] = (
+        {**dict(row.values), **written.get(row.number, {})} for row in tab.rows
+    )
+    appended = (append.values for append in plan.appends if append.tab == tab.ref)
+    for values in (*rows, *appended):
+        line = _line(values, tab, config)
+        # A duplicated ID is a row problem; the lead counts once.
+        if line is not None and line.lead_id not in seen:
+            seen.add(line.lead_id)
+            lines.append(line)
+    return lines
+
+
+def compute(leads: Iterable[LeadLine], today: date, settings: PipelineSettings) -> Pipeline:
+    probability = {step.name: step.probability for step in settings.steps}
+    steps: dict[str, Bucket] = {name: Bucket() for name in settings.names()}
+    pairs: dict[tuple[str, str], Bucket] = {}
+    owners: dict[str, list[int]] = {}
+    todo: list[LeadLine] = []
+    for lead in leads:
+        counts = owners.setdefault(lead.owner, [0, 0, 0, 0, 0])
+        month = lead.closed is not None and (lead.closed.year, lead.closed.month) == (
+            today.year,
+            today.month,
+        )
+        if lead.status is LeadStatus.WON and month:
+            counts[3] += 1
+        if lead.status is LeadStatus.LOST and month:
+            counts[4] += 1
+        if lead.status is None or not lead.status.is_open:
+            continue
+        if lead.status is LeadStatus.TODO:
+            counts[0] += 1
+            counts[2] += is_overdue(lead, today)
+            todo.append(lead)
+        else:
+            counts[1] += 1
+        amount = lead.amount or 0.0
+        chance = probability.get(lead.step, 0.0)
+        steps[lead.step] = steps.get(lead.step, Bucket()).plus(amount, chance)
+        key = (lead.step, lead.owner)
+        pairs[key] = pairs.get(key, Bucket()).plus(amount, chance)
+    order = {name: index for index, name in enumerate(steps)}
+    todo.sort(
+        key=lambda lead: (
+            not is_overdue(lead, today),
+            lead.due is None,
+            lead.due or today,
+            lead.lead_id,
+        )
+    )
+    return Pipeline(
+        today=today,
+        steps=tuple((name, probability.get(name, 0.0), b) for name, b in steps.items()),
+        by_step_owner=tuple(
+            (step, owner, pairs[step, owner])
+            for step, owner in sorted(pairs, key=lambda k: (order[k[0]], k[1].casefold()))
+        ),
+        owners=tuple(
+            OwnerLine(owner, *counts)
+            for owner, counts in sorted(owners.items(), key=lambda item: item[0].casefold())
+            if any(counts)  # an owner whose leads all closed in earlier months is not shown
+        ),
+        todo=tuple(todo),
+    )
