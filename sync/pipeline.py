@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 
 from sync.config import Config
 from sync.dates import DateError, read_date
@@ -141,7 +142,8 @@ def lead_lines(snapshot: Snapshot, plan: Plan, config: Config) -> list[LeadLine]
         {**dict(row.values), **written.get(row.number, {})} for row in tab.rows
     )
     appended = (append.values for append in plan.appends if append.tab == tab.ref)
-    for values in (*rows, *appended):
+    # One row's dict at a time: 5,000 of them at once were most of a pass's plan memory.
+    for values in chain(rows, appended):
         line = _line(values, tab, config)
         # A duplicated ID is a row problem; the lead counts once.
         if line is not None and line.lead_id not in seen:
