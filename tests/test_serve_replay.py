@@ -18,7 +18,7 @@ from loopback import serving
 from sheets_standin import StandIn
 from test_serve import SECRET, SHEET, Harness, TestClient, _send
 
-from sheets_addin.guards import ReplayUnavailable
+from sheets_addin.guards import ReplayUnavailable, SqliteReplayStore
 from sheets_addin.replay_sheets import (
     KEEP_SECONDS,
     REPLAY_KEY,
@@ -27,9 +27,10 @@ from sheets_addin.replay_sheets import (
     SheetsReplayStore,
     metadata_id,
 )
-from sheets_addin.server import create_app
+from sheets_addin.server import create_app, replay_store
 from sheets_addin.settings import load_serve_settings
 from sheets_addin.signing import signed_headers
+from sync.errors import ConfigError
 from sync.google_auth import load_credentials
 from sync.google_client import SheetsClient
 from sync.google_write import create_metadata
@@ -240,3 +241,24 @@ def test_serve_answers_503_and_runs_no_pass_when_the_id_cannot_be_recorded(
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
     assert "try again" in answer.json()["error"]
     assert h.runner.calls == []
+
+
+def test_serve_toml_chooses_the_store_and_names_a_wrong_choice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, team: GoogleTeam
+) -> None:
+    monkeypatch.setenv("REPLICA_SECRET", SECRET)
+    entry = (
+        f'[[spreadsheet]]\nid = "{team.prospecting}"\nconfig = "{team.config_path}"\n'
+        'secret_env = "REPLICA_SECRET"\n'
+    )
+    path = tmp_path / "serve.toml"
+    for text, kind in [
+        (entry, SheetsReplayStore),
+        ('replay = "sqlite"\n' + entry, SqliteReplayStore),
+    ]:
+        path.write_text(text, encoding="utf-8")
+        assert isinstance(replay_store(load_serve_settings(path)), kind)
+    path.write_text('replay = "redis"\n' + entry, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_serve_settings(path)
+    assert "replay" in str(caught.value) and "'sheets' or 'sqlite'" in str(caught.value)
