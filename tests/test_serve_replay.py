@@ -7,6 +7,7 @@ two `leadsync serve` apps with nothing local in common, on loopback, against one
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,14 @@ from sync.google_write import create_metadata
 from sync.retry import Backoff
 
 T0 = 1_800_000_000.0
+
+
+def _nowhere() -> str:
+    """The URL of a loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 def _client(team: GoogleTeam, endpoint: str | None = None) -> SheetsClient:
@@ -119,7 +128,7 @@ def test_when_the_sheets_api_fails_the_store_refuses_rather_than_guess(
     with pytest.raises(ReplayUnavailable, match="try again"):
         _store(team).first_time(team.prospecting, "req-google-down", T0)
 
-    unreachable = _client(team, endpoint="http://127.0.0.1:9")  # nothing listens there
+    unreachable = _client(team, endpoint=_nowhere())
     with pytest.raises(ReplayUnavailable):
         SheetsReplayStore(lambda _s: unreachable).first_time(team.prospecting, "req-no-net", T0)
 
@@ -231,7 +240,7 @@ def test_serve_answers_503_and_runs_no_pass_when_the_id_cannot_be_recorded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, team: GoogleTeam
 ) -> None:
     h = Harness(tmp_path / "serve", monkeypatch)
-    unreachable = _client(team, endpoint="http://127.0.0.1:9")
+    unreachable = _client(team, endpoint=_nowhere())
     store = SheetsReplayStore(lambda _s: unreachable)
     app = create_app(h.settings, replay=store, limiter=h.limiter, runner=h.runner, clock=h.clock)
     h.client = TestClient(app)
@@ -262,3 +271,26 @@ def test_serve_toml_chooses_the_store_and_names_a_wrong_choice(
     with pytest.raises(ConfigError) as caught:
         load_serve_settings(path)
     assert "replay" in str(caught.value) and "'sheets' or 'sqlite'" in str(caught.value)
+
+
+class CountingStore:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def first_time(self, spreadsheet: str, request_id: str, now: float) -> bool:
+        self.seen.append(request_id)
+        return True
+
+
+def test_a_call_over_the_rate_limit_is_refused_before_it_costs_a_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = Harness(tmp_path, monkeypatch)
+    store = CountingStore()
+    app = create_app(h.settings, replay=store, limiter=h.limiter, runner=h.runner, clock=h.clock)
+    h.client = TestClient(app)
+
+    codes = [h.post("/v1/sync", {"spreadsheet": SHEET}).status_code for _ in range(6)]
+
+    assert codes == [200] * 5 + [429]
+    assert len(store.seen) == 5 and len(h.runner.calls) == 5
