@@ -1,17 +1,20 @@
 """Replay protection and rate limiting for `leadsync serve`.
 
-Replay: a request ID is accepted once per spreadsheet. Seen IDs live in a small SQLite file
-beside serve.toml (`replay_db`), outside the process: a restarted server, and every server
-process on the same host (several uvicorn workers, several `leadsync serve`), still refuse
-an ID seen before, because "insert if absent" is one atomic statement on a primary key.
-That is the limit too: replicas on *different* hosts need a shared file system with working
-locks (not NFS) or another store behind the same `ReplayStore` interface. An ID only has
-to be remembered while its timestamp could still be accepted (signing.MAX_SKEW either way),
-so entries older than twice that are purged and the file stays small.
+Replay: a request ID is accepted once per spreadsheet. Where seen IDs are kept is serve.toml's
+`replay` setting:
 
-Why not the tracker's developer metadata: it would cost one write request of the 60 a
-minute Google allows per user on every call, and a trigger storm is exactly when that quota
-is scarce.
+- `"sheets"` (the default, sheets_addin/replay_sheets.py): in the spreadsheet the call names,
+  as developer metadata. Every replica, on every host, talks to that spreadsheet, so a replay
+  is refused whichever replica it reaches, with no store for the team to run. It costs one
+  Sheets write request per accepted call.
+- `"sqlite"` (SqliteReplayStore below): in a small SQLite file beside serve.toml (`replay_db`).
+  A restarted server, and every server process on the same host, still refuse an ID seen
+  before, because "insert if absent" is one atomic statement on a primary key; replicas on
+  *different* hosts each have their own file and do not. It costs no Google request: the
+  better choice for a single host, where the write quota is tight.
+
+An ID only has to be remembered while its timestamp could still be accepted (signing.MAX_SKEW
+either way), so old entries are purged and either store stays small.
 
 Rate limit: a token bucket per spreadsheet (burst RATE_BURST, one more every RATE_EVERY
 seconds), in memory, so per replica: N replicas allow N times the rate. The per-tracker lease
@@ -28,15 +31,22 @@ from pathlib import Path
 from typing import Protocol
 
 from sheets_addin.signing import MAX_SKEW
+from sync.errors import LeadsyncError
 
 RATE_BURST = 5
 RATE_EVERY = 2.0  # seconds per token
 KEEP_SECONDS = 2 * MAX_SKEW + 60
 
 
+class ReplayUnavailable(LeadsyncError):
+    """The store could not record the ID: serve refuses the call (503) rather than risk a replay."""
+
+
 class ReplayStore(Protocol):
     def first_time(self, spreadsheet: str, request_id: str, now: float) -> bool:
-        """Record the ID; True the first time it is seen, False for a replay."""
+        """Record the ID; True the first time it is seen, False for a replay.
+
+        Raises ReplayUnavailable when it cannot tell."""
         ...
 
 

@@ -11,13 +11,15 @@ signed (sheets_addin/signing.py). Answers are JSON: 200 with the pass's counts, 
 as row references (never cell contents) and, for convert/strike, the rows marked and skipped;
 otherwise {"ok": false, "error": "short message"} with 400 (bad request), 401 (signature,
 timestamp or replay), 403 (spreadsheet not in serve.toml), 409 (tracker busy), 413 (body too
-large), 429 (rate limit, with Retry-After), 500/502 (configuration or Google trouble).
+large), 429 (rate limit, with Retry-After), 500/502 (configuration or Google trouble), 503 (the
+request ID could not be recorded, so no pass runs).
 
 Checks run in this order: size, JSON shape, known spreadsheet (403: its secret is needed to
 check anything else), signature and timestamp (401), the caller's identity token when serve.toml
-has an [identity] section (401, or 403 for an account not allowed), replay (401), rate limit
-(429). Nothing of a body, header value or secret is logged; log lines name the spreadsheet, the
-action and the outcome.
+has an [identity] section (401, or 403 for an account not allowed), rate limit (429), replay
+(401). The rate limit comes before the replay record so that a call refused for rate costs no
+Sheets request (with `replay = "sheets"` the record is a write). Nothing of a body, header value
+or secret is logged; log lines name the spreadsheet, the action and the outcome.
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sheets_addin.guards import RateLimiter, ReplayStore, SqliteReplayStore
+from sheets_addin.guards import RateLimiter, ReplayStore, ReplayUnavailable, SqliteReplayStore
 from sheets_addin.identity import IdentityRefused, check_identity
 from sheets_addin.passes import FLAGS, Busy, Marks, Outcome, PassRunner, Refused, prospect_tab
+from sheets_addin.replay_sheets import SheetsReplayStore, tracker_clients
 from sheets_addin.settings import ServeSettings
 from sheets_addin.signing import Unauthorized, verify
 from sync import leases
@@ -65,6 +68,13 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"ok": False, "error": message}, status_code=status, headers=headers)
 
 
+def replay_store(settings: ServeSettings) -> ReplayStore:
+    """The store serve.toml's `replay` names (see sheets_addin/guards.py)."""
+    if settings.replay == "sqlite":
+        return SqliteReplayStore(settings.replay_db)
+    return SheetsReplayStore(tracker_clients(settings.trackers))
+
+
 def create_app(
     settings: ServeSettings,
     *,
@@ -73,7 +83,7 @@ def create_app(
     runner: Runner | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Starlette:
-    seen = replay or SqliteReplayStore(settings.replay_db)
+    seen = replay or replay_store(settings)
     bucket = limiter or RateLimiter()
     passes: Runner = runner or PassRunner()
 
@@ -121,14 +131,24 @@ def create_app(
             except IdentityRefused as error:
                 log.warning("refused %s for %s: %s", action, parsed.spreadsheet, error)
                 return _error(error.status, str(error))
-        first = await run_in_threadpool(seen.first_time, parsed.spreadsheet, request_id, clock())
-        if not first:
-            log.warning("refused %s for %s: replayed request id", action, parsed.spreadsheet)
-            return _error(401, "request id already used")
         wait = bucket.take(parsed.spreadsheet)
         if wait > 0:
             retry = str(max(1, int(wait + 0.999)))
             return _error(429, "too many calls for this spreadsheet", {"Retry-After": retry})
+        try:
+            first = await run_in_threadpool(
+                seen.first_time, parsed.spreadsheet, request_id, clock()
+            )
+        except ReplayUnavailable:
+            log.error("refused %s for %s: request id not recorded", action, parsed.spreadsheet)
+            return _error(
+                503,
+                "could not record this request in Google Sheets; try again shortly",
+                {"Retry-After": "30"},
+            )
+        if not first:
+            log.warning("refused %s for %s: replayed request id", action, parsed.spreadsheet)
+            return _error(401, "request id already used")
         marks: Marks | None = None
         if action in FLAGS:
             if not parsed.rows:

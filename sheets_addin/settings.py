@@ -1,6 +1,9 @@
 """serve.toml: which spreadsheets may call `leadsync serve`, with which secret and tracker.
 
-    # Optional: where seen request IDs are kept (relative to this file).
+    # Optional: where seen request IDs are kept. "sheets" (default): in each spreadsheet, as
+    # developer metadata, which every replica on every host sees; "sqlite": in replay_db (a
+    # path relative to this file), shared by the server processes of one host only.
+    replay = "sheets"
     replay_db = ".leadsync-serve.sqlite3"
 
     [[spreadsheet]]
@@ -18,7 +21,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -55,7 +58,11 @@ class IdentitySection(_Strict):
     certs_url: str = GOOGLE_CERTS_URL
 
 
+ReplayKind = Literal["sheets", "sqlite"]
+
+
 class ServeFile(_Strict):
+    replay: ReplayKind = "sheets"
     replay_db: Path = Path(REPLAY_DB)
     identity: IdentitySection | None = None
     spreadsheet: list[SpreadsheetEntry] = Field(min_length=1)
@@ -79,10 +86,12 @@ class ServeSettings:
         trackers: dict[str, Tracker],
         replay_db: Path,
         identity: IdentitySection | None = None,
+        replay: ReplayKind = "sheets",
     ) -> None:
         self.trackers = trackers
         self.replay_db = replay_db
         self.identity = identity
+        self.replay: ReplayKind = replay
 
 
 def _where(location: tuple[Any, ...]) -> str:
@@ -136,7 +145,7 @@ def parse_serve_settings(
     if problems:
         raise ConfigError(problems, source)
     db = parsed.replay_db if parsed.replay_db.is_absolute() else base / parsed.replay_db
-    return ServeSettings(trackers, db, parsed.identity)
+    return ServeSettings(trackers, db, parsed.identity, parsed.replay)
 
 
 def _secret(entry: SpreadsheetEntry, key: str, env: Any, problems: list[str]) -> SecretStr | None:

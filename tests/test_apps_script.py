@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from google_team import GoogleTeam, google_team
+from id_tokens import id_token, identity_section, published_certs
 from loopback import serving
 from sheets_standin import StandIn
 
@@ -50,10 +51,7 @@ def _outcome(run: subprocess.CompletedProcess[str]) -> str:
     return f"exit {run.returncode}\n{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
 
 
-@pytest.fixture
-def server(
-    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[str, GoogleTeam]]:
+def _team(standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GoogleTeam:
     prospects = [
         {"company": "Acme Inc", "contact": "Ada", "flag": "+"},  # as typed; the trigger sees it
         {"company": "Borgo Verde Srl"},
@@ -61,15 +59,39 @@ def server(
     ]
     team = google_team(standin, tmp_path / "team", monkeypatch, prospects)
     monkeypatch.setenv("APPS_SCRIPT_SECRET", SECRET)
+    return team
+
+
+def _serve_toml(tmp_path: Path, team: GoogleTeam, extra: str = "") -> Path:
     path = tmp_path / "serve.toml"
     path.write_text(
         f'[[spreadsheet]]\nid = "{team.prospecting}"\nconfig = "team/leadsync.toml"\n'
-        'secret_env = "APPS_SCRIPT_SECRET"\n',
+        'secret_env = "APPS_SCRIPT_SECRET"\n' + extra,
         encoding="utf-8",
     )
-    app = create_app(load_serve_settings(path))
+    return path
+
+
+@pytest.fixture
+def server(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, GoogleTeam]]:
+    team = _team(standin, tmp_path, monkeypatch)
+    app = create_app(load_serve_settings(_serve_toml(tmp_path, team)))
     with serving(app) as url:
         yield url, team
+
+
+@pytest.fixture
+def identity_server(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, GoogleTeam]]:
+    """serve with an [identity] section trusting tests/id_tokens.py's key."""
+    team = _team(standin, tmp_path, monkeypatch)
+    with published_certs() as certs:
+        path = _serve_toml(tmp_path, team, identity_section(certs))
+        with serving(create_app(load_serve_settings(path))) as url:
+            yield url, team
 
 
 def test_every_apps_script_file_parses() -> None:
@@ -80,8 +102,12 @@ def test_every_apps_script_file_parses() -> None:
         assert checked.returncode == 0, _outcome(checked)
     manifest = json.loads((PROJECT / "appsscript.json").read_text(encoding="utf-8"))
     assert manifest["runtimeVersion"] == "V8"
-    assert all(s.startswith("https://www.googleapis.com/auth/") for s in manifest["oauthScopes"])
-    assert "https://www.googleapis.com/auth/spreadsheets" not in manifest["oauthScopes"]
+    scopes = manifest["oauthScopes"]
+    assert all(s == "openid" or s.startswith("https://www.googleapis.com/auth/") for s in scopes)
+    assert "https://www.googleapis.com/auth/spreadsheets" not in scopes
+    # The identity token needs openid, and userinfo.email to carry the address serve checks.
+    assert {"openid", "https://www.googleapis.com/auth/userinfo.email"} <= set(scopes)
+    assert not any("userinfo.profile" in s for s in scopes)
 
 
 def test_the_add_in_unit_tests_pass_in_node() -> None:
@@ -121,3 +147,37 @@ def test_the_add_in_against_a_real_server(server: tuple[str, GoogleTeam], standi
     assert rows[2]["flag"] == "✓" and rows[2]["lead"] == leads[0]["lead_id"]
     assert rows[3].get("flag") is None and rows[3].get("lead") is None
     assert rows[4]["flag"] == "✓" and rows[4]["lead"] == leads[1]["lead_id"]
+
+
+def test_the_add_in_sends_the_identity_token_that_serve_checks(
+    identity_server: tuple[str, GoogleTeam], standin: StandIn
+) -> None:
+    base, team = identity_server
+    grid = standin.values(team.prospecting, "Prospects")
+    env = {
+        "LEADSYNC_E2E_URL": base,
+        "LEADSYNC_E2E_SHEET": team.prospecting,
+        "LEADSYNC_E2E_SECRET": SECRET,
+        "LEADSYNC_E2E_GRID": json.dumps(grid),
+        "LEADSYNC_E2E_TOKEN_ALLOWED": id_token(email="luca@sales.example"),
+        "LEADSYNC_E2E_TOKEN_STRANGER": id_token(email="mallory@elsewhere.example"),
+    }
+    before = team.records("Prospects")
+    standin.clear_log()
+    e2e = NODE_TESTS / "e2e.test.mjs"
+
+    # No token, then a token of someone not on the allow-list: 401, 403, and Google untouched.
+    refused = _node("--test", e2e, env={**env, "LEADSYNC_E2E_PHASE": "identity-refused"})
+    assert refused.returncode == 0, _outcome(refused)
+    assert "# pass 1" in refused.stdout
+    assert standin.log == []
+    assert team.records("Leads") == [] and team.records("Prospects") == before
+
+    # The allowed person's token: the token is checked and the + becomes the lead.
+    accepted = _node("--test", e2e, env={**env, "LEADSYNC_E2E_PHASE": "identity-accepted"})
+    assert accepted.returncode == 0, _outcome(accepted)
+    assert "# pass 1" in accepted.stdout
+    (lead,) = team.records("Leads")
+    assert lead["company"] == "Acme Inc"
+    (row,) = [r for r in team.records("Prospects") if r["_row"] == 2]
+    assert row["flag"] == "✓" and row["lead"] == lead["lead_id"]

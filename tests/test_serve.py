@@ -57,7 +57,9 @@ def _serve_toml(folder: Path, entries: str) -> Path:
     return path
 
 
-ENTRY = f'[[spreadsheet]]\nid = "{SHEET}"\nconfig = "north/leadsync.toml"\n'
+# The in-process tests run passes with a stub and keep seen IDs in SQLite: SHEET is not a
+# spreadsheet anywhere (tests/test_serve_replay.py has the Sheets store).
+ENTRY = f'replay = "sqlite"\n\n[[spreadsheet]]\nid = "{SHEET}"\nconfig = "north/leadsync.toml"\n'
 
 
 class Clock:
@@ -335,5 +337,10 @@ def test_a_signed_convert_over_http_makes_the_lead_once_and_a_replay_changes_not
     status, answer = _send(base + "/v1/convert", body, headers)
 
     assert status == 401 and answer == {"ok": False, "error": "request id already used"}
-    assert standin.log == []  # not one request to Google
+    # No pass: only the replay record's refused create and its look at who holds the ID.
+    calls = [(c.method, c.path.rsplit("/", 1)[-1], c.status) for c in standin.log]
+    assert calls == [
+        ("POST", f"{team.prospecting}:batchUpdate", 400),
+        ("GET", team.prospecting, 200),
+    ]
     assert [lead["company"] for lead in team.records("Leads")] == ["Acme Inc"]

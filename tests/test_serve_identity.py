@@ -1,100 +1,29 @@
 """The caller's Google identity token, checked by `leadsync serve` when serve.toml asks.
 
 Tokens are signed here with a locally generated key whose certificate a loopback server
-publishes the way Google publishes its own (a JSON map of key ID to PEM certificate).
+publishes the way Google publishes its own (tests/id_tokens.py).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-from google.auth import crypt, jwt
+from id_tokens import ALLOWED, AUDIENCE, STRANGER, identity_section, published_certs
+from id_tokens import id_token as _token
 from test_serve import SECRET, SHEET, Harness
 
 from sheets_addin.identity import IdentityRefused, check_identity
 from sheets_addin.settings import load_serve_settings
 
-AUDIENCE = "1234567890-addin.apps.googleusercontent.com"
-KEY_ID = "local-key-1"
-
-
-def _key_and_certificate() -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "leadsync test issuer")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return private, certificate.public_bytes(serialization.Encoding.PEM)
-
-
-PRIVATE, CERTIFICATE = _key_and_certificate()
-STRANGER, _ = _key_and_certificate()  # a key Google never published
-
 
 @pytest.fixture(scope="module")
 def certs_url() -> Iterator[str]:
-    published = json.dumps({KEY_ID: CERTIFICATE.decode()}).encode()
-
-    class Certs(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(published)))
-            self.end_headers()
-            self.wfile.write(published)
-
-        def log_message(self, *_args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Certs)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/oauth2/v1/certs"
-    server.shutdown()
-
-
-def _token(key: bytes = PRIVATE, **claims: Any) -> str:
-    now = int(time.time())
-    payload = {
-        "iss": "https://accounts.google.com",
-        "aud": AUDIENCE,
-        "sub": "1001",
-        "email": "giulia@sales.example",
-        "email_verified": True,
-        "iat": now,
-        "exp": now + 600,
-    }
-    payload.update(claims)
-    signer = crypt.RSASigner.from_string(key.decode(), key_id=KEY_ID)
-    return jwt.encode(signer, payload).decode()
-
-
-ALLOWED = ["Giulia@sales.example", "luca@sales.example"]
+    with published_certs() as url:
+        yield url
 
 
 def _check(token: str | None, certs: str) -> str:
@@ -133,9 +62,7 @@ def test_serve_asks_for_the_identity_token_when_configured(
     h = Harness(tmp_path, monkeypatch)
     path = tmp_path / "serve.toml"
     path.write_text(
-        path.read_text(encoding="utf-8")
-        + f'\n[identity]\naudience = "{AUDIENCE}"\nallowed_emails = {json.dumps(ALLOWED)}\n'
-        + f'certs_url = "{certs_url}"\n',
+        path.read_text(encoding="utf-8") + identity_section(certs_url),
         encoding="utf-8",
     )
     h.settings = load_serve_settings(path)

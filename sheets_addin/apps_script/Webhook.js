@@ -8,6 +8,11 @@
  * with X-Leadsync-Timestamp (whole seconds since the epoch) and X-Leadsync-Request-Id
  * (Utilities.getUuid(), a fresh one per call; the server accepts an ID once).
  *
+ * When the person's Google identity token can be had (ScriptApp.getIdentityToken(), scopes
+ * openid and userinfo.email), it goes along as `Authorization: Bearer TOKEN`, for servers whose
+ * serve.toml has an [identity] section. When it cannot, the call goes out without it: the server
+ * decides, and a refusal shows as a short toast like any other.
+ *
  * Settings live in the DOCUMENT properties of this spreadsheet (PropertiesService
  * .getDocumentProperties()): the secret belongs to the spreadsheet (serve.toml lists one secret
  * per spreadsheet), every editor's trigger and menu must find the same value, and the same code
@@ -86,13 +91,16 @@ function lsCall_(action, extra) {
   var prefix = settings.url.replace(/^https?:\/\/[^\/]+/, '');
   var path = prefix + '/v1/' + action;
   var timestamp = Math.floor(Date.now() / 1000);
+  var headers = lsSignedHeaders_(settings.secret, 'POST', path, body, timestamp, requestId);
+  var token = lsIdentityToken_();
+  if (token) headers.Authorization = 'Bearer ' + token;
   var response;
   try {
     response = UrlFetchApp.fetch(settings.url + '/v1/' + action, {
       method: 'post',
       contentType: 'application/json',
       payload: body,
-      headers: lsSignedHeaders_(settings.secret, 'POST', path, body, timestamp, requestId),
+      headers: headers,
       muteHttpExceptions: true,
       followRedirects: false
     });
@@ -113,17 +121,35 @@ function lsCall_(action, extra) {
   return lsFailure_(status, lsExplain_(status, said), answer);
 }
 
+/** The effective user's OpenID identity token, or '' when there is none to be had. */
+function lsIdentityToken_() {
+  try {
+    return ScriptApp.getIdentityToken() || '';
+  } catch (err) {
+    return ''; // e.g. the openid scope not granted yet: the server says whether it needs one
+  }
+}
+
 function lsFailure_(status, message, answer) {
   return { ok: false, status: status, answer: answer || null, message: message };
 }
 
 function lsExplain_(status, said) {
+  // The server's own words tell an identity refusal from a signature or spreadsheet one.
+  if (status === 401 && /identity token/.test(said)) {
+    return 'server could not confirm your Google account: reload the spreadsheet, run ' +
+      'Leads ▸ Set up this spreadsheet and allow what it asks';
+  }
+  if (status === 403 && /Google account/.test(said)) {
+    return 'server does not let your Google account use leadsync: ask whoever runs it to add you';
+  }
   var hint = {
     401: 'refused the signature: check the secret in Leads ▸ Settings… and this computer\'s clock',
     403: 'does not know this spreadsheet: add it to serve.toml on the server',
     409: 'is busy with another pass; try again in a minute',
     413: 'got too many rows at once; select fewer',
-    429: 'got too many calls; wait a few seconds'
+    429: 'got too many calls; wait a few seconds',
+    503: 'could not record the call in Google Sheets; try again in a minute'
   }[status];
   var text = 'server ' + (hint || 'answered ' + status);
   return said ? text + ' (' + said + ')' : text;

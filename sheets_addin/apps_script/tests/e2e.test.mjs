@@ -2,11 +2,15 @@
 // Sheets API stand-in). tests/test_apps_script.py starts both, runs this file once per phase
 // and checks the stand-in afterwards. Without its environment these tests are skipped.
 //
-//   LEADSYNC_E2E_PHASE   "refused" (wrong secret) or "accepted" (the right one)
+//   LEADSYNC_E2E_PHASE   "refused" (wrong secret), "accepted" (the right one), or, against a
+//                        server whose serve.toml has [identity]: "identity-refused" (no token,
+//                        a token of someone not allowed) and "identity-accepted"
 //   LEADSYNC_E2E_URL     the server's base URL
 //   LEADSYNC_E2E_SHEET   the spreadsheet ID serve.toml lists
 //   LEADSYNC_E2E_SECRET  its secret
 //   LEADSYNC_E2E_GRID    JSON of the Prospects tab as the stand-in holds it (header row first)
+//   LEADSYNC_E2E_TOKEN_ALLOWED, LEADSYNC_E2E_TOKEN_STRANGER   identity tokens the Python side
+//                        minted with a key whose certificate that server trusts
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,4 +86,33 @@ test('accepted: + creates the lead, a replay is refused, 200 edits make one call
   assert.equal(last(a).status, 200, last(a).message);
   assert.equal(last(a).counts.leads_created, 1);
   assert.ok(a.world.fetches.at(-1).url.endsWith('/v1/convert'));
+});
+
+test('identity-refused: no token gets 401, a stranger\'s token 403, each a short toast', { skip: why('identity-refused') }, () => {
+  const a = addin(env.LEADSYNC_E2E_SECRET);
+  const flag = a.sheet.column('Flag');
+
+  a.world.identityToken = null; // the openid scope not granted
+  assert.equal(a.edit(2, flag, '+'), 'called');
+  assert.equal('Authorization' in a.world.fetches[0].headers, false);
+  assert.equal(last(a).status, 401);
+  assert.match(a.world.toasts.at(-1), /^Sync failed: server could not confirm your Google account/);
+
+  a.world.identityToken = env.LEADSYNC_E2E_TOKEN_STRANGER;
+  a.world.advance(60000);
+  assert.equal(a.edit(2, flag, '+'), 'called');
+  assert.equal(a.world.fetches[1].headers.Authorization, 'Bearer ' + env.LEADSYNC_E2E_TOKEN_STRANGER);
+  assert.equal(last(a).status, 403);
+  assert.match(a.world.toasts.at(-1), /^Sync failed: server does not let your Google account use leadsync/);
+  assert.equal(a.world.toasts.length, 2);
+});
+
+test('identity-accepted: with the person\'s token, + becomes the lead', { skip: why('identity-accepted') }, () => {
+  const a = addin(env.LEADSYNC_E2E_SECRET);
+  a.world.identityToken = env.LEADSYNC_E2E_TOKEN_ALLOWED;
+  assert.equal(a.edit(2, a.sheet.column('Flag'), '+'), 'called');
+  assert.equal(a.world.fetches[0].headers.Authorization, 'Bearer ' + env.LEADSYNC_E2E_TOKEN_ALLOWED);
+  assert.equal(last(a).status, 200, last(a).message);
+  assert.equal(last(a).counts.leads_created, 1);
+  assert.deepEqual(a.world.toasts, ['Sync: 1 lead(s) created.']);
 });

@@ -159,6 +159,7 @@ export function loadAddin({ spreadsheetId = '1TestSpreadsheet000000', tab = 'Pro
     onFetch: null, // (request) => void: other executions running during the HTTP call
     fakeFetch: null, // (request) => [status, body]: answer without a server
     uuids: [], // IDs getUuid hands out first (to force a replay)
+    identityToken: null, // what ScriptApp.getIdentityToken() returns; an Error is thrown
     triggers: [],
     menus: [],
     sidebars: [],
@@ -242,6 +243,10 @@ export function loadAddin({ spreadsheetId = '1TestSpreadsheet000000', tab = 'Pro
       },
     },
     ScriptApp: {
+      getIdentityToken() {
+        if (world.identityToken instanceof Error) throw world.identityToken;
+        return world.identityToken;
+      },
       getUserTriggers: () => world.triggers.slice(),
       newTrigger(fn) {
         const spec = { fn };

@@ -202,3 +202,44 @@ test('Set up installs the on-edit trigger once and checks the connection', () =>
   assert.equal(a.world.fetches.length, 2);
   assert.match(a.world.toasts.at(-1), /already there\. Connected/);
 });
+
+test('the identity token goes along as Authorization: Bearer, beside the signature', () => {
+  const a = addin();
+  a.world.identityToken = 'eyJhbGciOi.eyJlbWFpbCI.c2lnbmF0dXJl';
+  a.ctx.leadsSyncNow();
+  const [call] = a.world.fetches;
+  assert.equal(call.headers.Authorization, 'Bearer eyJhbGciOi.eyJlbWFpbCI.c2lnbmF0dXJl');
+  assert.match(call.headers['X-Leadsync-Signature'], /^[0-9a-f]{64}$/);
+});
+
+test('without a token the call still goes out, with no Authorization header', () => {
+  const a = addin();
+  a.world.identityToken = null; // openid not granted: getIdentityToken() gives null
+  a.ctx.leadsSyncNow();
+  a.world.identityToken = new Error('Authorization is required to perform that action.');
+  a.ctx.leadsSyncNow();
+  assert.equal(a.world.fetches.length, 2);
+  for (const call of a.world.fetches) assert.equal('Authorization' in call.headers, false);
+  assert.deepEqual(a.world.toasts, ['Sync: 1 lead(s) created.', 'Sync: 1 lead(s) created.']);
+});
+
+test('an identity refusal is one short toast that says what to do', () => {
+  const a = addin();
+  const cases = [
+    [401, 'an identity token is required (Authorization: Bearer ...)', /could not confirm your Google account/],
+    [401, 'the identity token is not valid', /could not confirm your Google account/],
+    [403, 'this Google account may not use leadsync on this server', /does not let your Google account use leadsync/],
+    [403, 'spreadsheet not configured on this server', /serve\.toml/],
+    [401, 'bad signature', /check the secret/],
+    [503, 'could not record this request in Google Sheets', /try again in a minute/],
+  ];
+  for (const [status, error, pattern] of cases) {
+    a.world.toasts.length = 0;
+    a.world.fakeFetch = () => [status, JSON.stringify({ ok: false, error })];
+    a.ctx.leadsSyncNow();
+    assert.equal(a.world.toasts.length, 1);
+    assert.match(a.world.toasts[0], pattern);
+    assert.ok(a.world.toasts[0].length <= 200);
+    assert.doesNotMatch(a.world.toasts[0], /\n|Bearer/);
+  }
+});
