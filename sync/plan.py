@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sync.snapshot import CellValue, TabRef
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SetCell:
     tab: TabRef
     row: int
@@ -22,7 +22,7 @@ class SetCell:
     expect: Mapping[str, CellValue]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AppendRow:
     tab: TabRef
     values: Mapping[str, CellValue]
@@ -36,7 +36,7 @@ class AddColumn:
     column: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StrikeRow:
     tab: TabRef
     row: int

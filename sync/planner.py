@@ -79,7 +79,7 @@ def _sequence(prefix: str, values: Iterable[str]) -> int:
     return max((n for v in values if (n := _number(prefix, v)) is not None), default=0)
 
 
-@dataclass
+@dataclass(slots=True)
 class _LeadRecord:
     """An existing or new lead as the folder rule sees it."""
 

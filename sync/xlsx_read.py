@@ -21,8 +21,9 @@ So each tab is read by calamine, and the cells it may have wrong are found in th
 byte searches that run in C: a style that openpyxl shows as a date, a stored value that is not a
 plain number, a formula, a text with whitespace at an edge, an entity or an escape, a shared
 string that itself is one of those. Only those cells are read again from their XML, exactly as
-openpyxl's own cell parser reads them. (calamine parses in a thread of its own, which it can do
-without the GIL, while the searches run.) What the searches cannot vouch for (a cell without a
+openpyxl's own cell parser reads them. (calamine parses in the reading thread: in a thread of
+its own it overlapped the searches, but what it freed stayed in that thread's memory arena, some
+5 MiB of a pass's peak.) What the searches cannot vouch for (a cell without a
 reference, a part not in UTF-8, attributes in single quotes, an error calamine refuses) sends
 that tab through openpyxl's own parser instead: as slow as openpyxl, never different.
 
@@ -32,7 +33,6 @@ A FastWorkbook is for one thread at a time, like the pass that opens it.
 from __future__ import annotations
 
 import re
-import threading
 import warnings
 import xml.etree.ElementTree as ET
 from bisect import bisect_right
@@ -180,19 +180,13 @@ class FastWorkbook:
 
     def grid(self, sheet: str) -> SheetGrid:
         part = self.worksheet_part(sheet)
-        # calamine parses the sheet without holding the GIL: in a thread, its half second
-        # overlaps the unzipping and the searches below (on one core it costs nothing).
-        parse = _SheetParse(self._calamine(), sheet)
         try:
-            try:
-                xml = _SheetXml(self._archive.read(part))
-                cells = _CellReader(xml, self)
-                fast = cells.scan()
-            finally:
-                parse.join()  # before anything else may touch the calamine workbook
-            if fast:
+            xml = _SheetXml(self._archive.read(part))
+            cells = _CellReader(xml, self)
+            if cells.scan():
                 try:
-                    return self._fast_grid(parse.take(), cells)
+                    # Handed over, not kept here: _fast_grid frees calamine's copy early.
+                    return self._fast_grid(self._calamine().get_sheet_by_name(sheet), cells)
                 except (_Fallback, python_calamine.CalamineError):
                     pass
             return self._openpyxl_grid(xml)
@@ -381,32 +375,6 @@ class _DateSearches:
             + p
             + rb"c>)"
         )
-
-
-class _SheetParse(threading.Thread):
-    """calamine's parse of one sheet, run in a thread of its own."""
-
-    def __init__(self, book: python_calamine.CalamineWorkbook, name: str) -> None:
-        super().__init__(name="leadsync-calamine", daemon=True)
-        self._book = book
-        self._name = name
-        self._sheet: python_calamine.CalamineSheet | None = None
-        self._error: Exception | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self._sheet = self._book.get_sheet_by_name(self._name)
-        except Exception as error:  # raised again in the reading thread, by sheet()
-            self._error = error
-
-    def take(self) -> python_calamine.CalamineSheet:
-        """The parsed sheet, handed over: nothing here keeps calamine's copy of it alive."""
-        if self._error is not None:
-            raise self._error
-        sheet, self._sheet = self._sheet, None
-        assert sheet is not None
-        return sheet
 
 
 def _columns(source: list[list[Any]]) -> tuple[list[list[Any]], list[tuple[int, int]]]:
