@@ -324,6 +324,10 @@ tabs = ["Prospects"]
 renewal_notice_days = 30         # a renewal lead wakes up this many days before the date
 lead_id_prefix = "L-"
 folder_id_prefix = "F-"
+prospect_max_attempts = 2        # a prospect with this many Attempts and no + goes to drip
+lead_max_followups = 8           # an open lead with this many Follow-ups asks for a decision
+inactive_after_days = 30         # a To-do lead without contact this long gets a note
+# touch_base_days = 90           # each won client gets a touch-base To-do this often
 
 # The steps of an open lead, in order (the Step column; the Pipeline tab). The defaults:
 # [pipeline]
@@ -367,4 +371,8 @@ tabs = ["Prospects"]
 renewal_notice_days = 30
 lead_id_prefix = "L-"
 folder_id_prefix = "F-"
+prospect_max_attempts = 2        # a prospect with this many Attempts and no + goes to drip
+lead_max_followups = 8           # an open lead with this many Follow-ups asks for a decision
+inactive_after_days = 30         # a To-do lead without contact this long gets a note
+# touch_base_days = 90           # each won client gets a touch-base To-do this often
 '''

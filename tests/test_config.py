@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from sync.config import load_config, parse_config, starter_config
+from sync.config import (
+    RuleSettings,
+    load_config,
+    parse_config,
+    starter_config,
+    starter_google_config,
+)
 from sync.errors import ConfigError
 
 GOOD = {
@@ -28,6 +34,21 @@ def test_starter_config_is_valid_and_paths_are_relative_to_it(tmp_path: Path) ->
     config = load_config(path)
     assert config.resolve(config.tracker.path) == tmp_path.resolve() / "l.xlsx"
     assert config.zone.key == "Europe/Rome"
+
+
+def test_the_starter_configs_show_every_rule_setting_at_its_default(tmp_path: Path) -> None:
+    # Each [rules] key is written out (touch_base_days commented, as it is off), so a person
+    # sees what can be set; the values shown must be the defaults the engine uses.
+    texts = {
+        "excel": starter_config("p.xlsx", "l.xlsx", "Europe/Rome", "Giulia"),
+        "google": starter_google_config("1" + "a" * 43, None, "Europe/Rome", "Giulia"),
+    }
+    for name, text in texts.items():
+        path = tmp_path / f"{name}.toml"
+        path.write_text(text)
+        assert load_config(path).rules == RuleSettings(), name
+        for key in RuleSettings.model_fields:
+            assert f"{key} =" in text, (name, key)
 
 
 def test_bad_time_zone_says_what_to_use() -> None:
