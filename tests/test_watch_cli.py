@@ -167,7 +167,10 @@ def test_a_second_signal_stops_watch_at_once(tmp_path: Path) -> None:
         # Stop it from sleeping between passes... then insist.
         process.send_signal(signal.SIGINT)
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=15) in (0, INTERRUPTED)
+        # 0: both signals came as one (the kernel merges a pending SIGINT); INTERRUPTED: the
+        # second one cut the pass short; -SIGINT: it came while Python was already exiting,
+        # after it had put back the default handler. Stopped promptly, in every case.
+        assert process.wait(timeout=15) in (0, INTERRUPTED, -signal.SIGINT)
     finally:
         process.kill()
     for path in (team.prospects, team.tracker):
