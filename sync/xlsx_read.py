@@ -36,7 +36,7 @@ import re
 import warnings
 import xml.etree.ElementTree as ET
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
@@ -229,9 +229,16 @@ class FastWorkbook:
     def strings_part(self) -> str | None:
         return self._strings_part
 
-    def cell_parser(self, source: IO[bytes], strings: Mapping[int, str]) -> WorkSheetParser:
-        """openpyxl's own parser of a worksheet, set up as this workbook's reads are."""
-        return WorkSheetParser(
+    def parse_cells(
+        self,
+        source: IO[bytes],
+        strings: Sequence[str] | Mapping[int, str],
+        formulas: set[tuple[int, int]],
+    ) -> tuple[dict[tuple[int, int], CellValue], list[tuple[int, int, int, int]]]:
+        """Every cell of a worksheet part by openpyxl's own parser, set up as this workbook's
+        reads are: the values by (row, column), and the merged ranges as (min_col, min_row,
+        max_col, max_row). Formula cells are added to `formulas`."""
+        parser = WorkSheetParser(
             source,
             strings,
             data_only=True,
@@ -239,6 +246,25 @@ class FastWorkbook:
             date_formats=self._date_styles,
             timedelta_formats=self._timedelta_styles,
         )
+        parse_cell = parser.parse_cell
+
+        def parse_and_note(element: Any) -> Any:
+            cell = parse_cell(element)
+            if element.find(FORMULA_TAG) is not None:
+                formulas.add((cell["row"], cell["column"]))
+            return cell
+
+        parser.parse_cell = parse_and_note
+        values: dict[tuple[int, int], CellValue] = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dates out of range: the cell says #VALUE!
+            for _, cells in parser.parse():
+                for cell in cells:
+                    # A later cell with the same reference wins, as in openpyxl's workbook.
+                    values[cell["row"], cell["column"]] = cell_value(cell["value"])
+        del parser.parse_cell  # the wrapper refers to the parser: no cycle left to collect
+        merged = parser.merged_cells.mergeCell if parser.merged_cells else []
+        return values, [m.bounds for m in merged]
 
     def _calamine(self) -> python_calamine.CalamineWorkbook:
         if self._calamine_book is None:
@@ -320,34 +346,9 @@ class FastWorkbook:
             if self._strings_part is not None:
                 with self._archive.open(self._strings_part) as source:
                     self._all_strings = read_string_table(source)
-        parser = WorkSheetParser(
-            BytesIO(xml.data),
-            self._all_strings,
-            data_only=True,
-            epoch=self._epoch,
-            date_formats=self._date_styles,
-            timedelta_formats=self._timedelta_styles,
-        )
         formulas: set[tuple[int, int]] = set()
-        parse_cell = parser.parse_cell
-
-        def parse_and_note(element: Any) -> Any:
-            cell = parse_cell(element)
-            if element.find(FORMULA_TAG) is not None:
-                formulas.add((cell["row"], cell["column"]))
-            return cell
-
-        parser.parse_cell = parse_and_note
-        values: dict[tuple[int, int], Any] = {}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # dates out of range: the cell says #VALUE!
-            for _, cells in parser.parse():
-                for cell in cells:
-                    # A later cell with the same reference wins, as in openpyxl's workbook.
-                    values[cell["row"], cell["column"]] = cell_value(cell["value"])
-        del parser.parse_cell  # the wrapper refers to the parser: no cycle left to collect
-        merged = parser.merged_cells.mergeCell if parser.merged_cells else []
-        return _grid([], values, [m.bounds for m in merged], formulas)
+        values, merged = self.parse_cells(BytesIO(xml.data), self._all_strings, formulas)
+        return _grid([], values, merged, formulas)
 
 
 class _DateSearches:

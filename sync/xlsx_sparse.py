@@ -16,20 +16,18 @@ raises NotSparse, and the caller reads the whole tab instead: slower, never diff
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
-from typing import IO, Any, Final
+from typing import IO, Final
 from xml.etree.ElementTree import iterparse
 
 from openpyxl.cell.text import Text
-from openpyxl.worksheet._reader import FORMULA_TAG
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from sync.errors import BackendError
 from sync.snapshot import CellValue
-from sync.xlsx_read import UNREADABLE, FastWorkbook, cell_value
+from sync.xlsx_read import UNREADABLE, FastWorkbook
 
 __all__ = ["NotSparse", "SparseGrid", "sparse_grid"]
 
@@ -250,15 +248,17 @@ def _parse(
     time, each batch as a part of its own between the part's `start` and `tail`."""
     # openpyxl's workbook empties every cell of a merged range but its top-left one; the
     # ranges are in the tail.
-    merged = _cells(book, start + tail, strings, set()).merged
+    _values, merged = book.parse_cells(BytesIO(start + tail), strings, set())
     formulas: set[tuple[int, int]] = set()
     found: dict[int, tuple[CellValue, ...]] = {}
     closing = b"</sheetData></worksheet>"
     for first in range(0, len(rows), BATCH):
-        batch = _cells(
-            book, start + b"".join(rows[first : first + BATCH]) + closing, strings, formulas
-        )
-        for number, row in batch.values.items():
+        document = start + b"".join(rows[first : first + BATCH]) + closing
+        cells, _merged = book.parse_cells(BytesIO(document), strings, formulas)
+        batch: dict[int, dict[int, CellValue]] = {}
+        for (number, column), value in cells.items():
+            batch.setdefault(number, {})[column] = value
+        for number, row in batch.items():
             if number in found:  # the same row twice: a later cell wins, as in openpyxl
                 row = dict(enumerate(found[number], start=1)) | row
             for min_col, min_row, max_col, max_row in merged:
@@ -272,39 +272,6 @@ def _parse(
         (r, c) for r, c in formulas if c > len(found.get(r, ())) or found[r][c - 1] is None
     )
     return _Parsed(found, frozenset(formulas), unresolved)
-
-
-@dataclass(frozen=True)
-class _Cells:
-    values: dict[int, dict[int, CellValue]]  # row -> column -> value
-    merged: list[tuple[int, int, int, int]]  # (min_col, min_row, max_col, max_row)
-
-
-def _cells(
-    book: FastWorkbook, document: bytes, strings: Mapping[int, str], formulas: set[tuple[int, int]]
-) -> _Cells:
-    """Every cell of a worksheet part, by openpyxl's own parser; formula cells into
-    `formulas`."""
-    parser = book.cell_parser(BytesIO(document), strings)
-    parse_cell = parser.parse_cell
-
-    def parse_and_note(element: Any) -> Any:
-        cell = parse_cell(element)
-        if element.find(FORMULA_TAG) is not None:
-            formulas.add((cell["row"], cell["column"]))
-        return cell
-
-    parser.parse_cell = parse_and_note
-    values: dict[int, dict[int, CellValue]] = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # dates out of range: the cell says #VALUE!
-        for _, cells in parser.parse():
-            for cell in cells:
-                # A later cell with the same reference wins, as in openpyxl's workbook.
-                values.setdefault(cell["row"], {})[cell["column"]] = cell_value(cell["value"])
-    del parser.parse_cell  # the wrapper refers to the parser: no cycle left to collect
-    merged = parser.merged_cells.mergeCell if parser.merged_cells else []
-    return _Cells(values, [m.bounds for m in merged])
 
 
 class _Strings(dict[int, str]):
