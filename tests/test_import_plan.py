@@ -5,34 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pytest
+from test_planner import tab
 
 from sync.duplicates import Key
 from sync.errors import ListError
 from sync.headers import FIELDS, TabKind, alias_table
 from sync.import_plan import ImportPlan, plan_import
-from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellValue, Snapshot, TabRef
 
 ALIASES = alias_table(TabKind.PROSPECTS)
-
-
-def tab(
-    kind: TabKind,
-    book: str,
-    name: str,
-    rows: Sequence[Mapping[str, CellValue]] = (),
-    without: tuple[str, ...] = (),
-) -> Tab:
-    keys = [f.key for f in FIELDS[kind] if f.key not in without]
-    columns = {key: i + 1 for i, key in enumerate(keys)}
-    return Tab(
-        ref=TabRef(book, name),
-        kind=kind,
-        label=f"{book} › {name}",
-        header_row=1,
-        columns=columns,
-        rows=tuple(Row(i + 2, dict(values)) for i, values in enumerate(rows)),
-        first_free_column=len(columns) + 1,
-    )
 
 
 def snapshot(
@@ -43,11 +24,11 @@ def snapshot(
 ) -> Snapshot:
     return Snapshot(
         (
-            tab(TabKind.PROSPECTS, "prospects.xlsx", "Prospects", prospects, without),
-            tab(TabKind.PROSPECTS, "north.xlsx", "Nord", more),
+            tab(TabKind.PROSPECTS, "Prospects", prospects, "prospects.xlsx", without),
+            tab(TabKind.PROSPECTS, "Nord", more, "north.xlsx"),
         ),
-        tab(TabKind.LEADS, "leads.xlsx", "Leads", leads),
-        tab(TabKind.CLIENTS, "leads.xlsx", "Clients"),
+        tab(TabKind.LEADS, "Leads", leads, "leads.xlsx"),
+        tab(TabKind.CLIENTS, "Clients", [], "leads.xlsx"),
     )
 
 

@@ -8,15 +8,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from test_planner import tab
 
 from sync.config import Config, parse_config
 from sync.errors import ConfigError
-from sync.headers import FIELDS, TabKind
+from sync.headers import TabKind
 from sync.pipeline import UNKNOWN_STEP, Pipeline, compute, lead_lines
 from sync.pipeline_plan import normalised, pipeline_grid, pipeline_of
 from sync.plan import RewriteTab
 from sync.planner import WARNING, plan
-from sync.snapshot import CellValue, RawTab, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellValue, RawTab, Snapshot, TabRef
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # Wednesday 25 November, 11:00 in Rome
 TODAY = date(2026, 11, 25)
@@ -32,20 +33,6 @@ def config(**overrides: object) -> Config:
     }
     data.update(overrides)
     return parse_config(data, Path("."))
-
-
-def tab(kind: TabKind, name: str, rows: list[Mapping[str, CellValue]], book: str) -> Tab:
-    columns = {f.key: i + 1 for i, f in enumerate(FIELDS[kind])}
-    return Tab(
-        ref=TabRef(book, name),
-        kind=kind,
-        label=f"{book} › {name}",
-        header_row=1,
-        columns=columns,
-        rows=tuple(Row(i + 2, dict(values)) for i, values in enumerate(rows)),
-        first_free_column=len(columns) + 1,
-        source_name="prospects.xlsx",
-    )
 
 
 def snapshot(

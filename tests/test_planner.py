@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -28,8 +28,16 @@ def config(**overrides: object) -> Config:
     return parse_config(data, Path("."))
 
 
-def tab(kind: TabKind, name: str, rows: list[Mapping[str, CellValue]], book: str = "x") -> Tab:
-    columns = {f.key: i + 1 for i, f in enumerate(FIELDS[kind])}
+def tab(
+    kind: TabKind,
+    name: str,
+    rows: Sequence[Mapping[str, CellValue]],
+    book: str = "x",
+    without: tuple[str, ...] = (),
+) -> Tab:
+    """A tab with every column of its kind (but those `without`), one row per mapping."""
+    keys = [f.key for f in FIELDS[kind] if f.key not in without]
+    columns = {key: i + 1 for i, key in enumerate(keys)}
     return Tab(
         ref=TabRef(book, name),
         kind=kind,
