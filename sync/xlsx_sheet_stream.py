@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Final
 
 from sync.xlsx_ranges import grow_sheet_ranges, widen_dimension
+from sync.xlsx_row_windows import PartEnded, read_head, row_windows
 from sync.xlsx_sheet_patch import (
     CellWrite,
     PatchRefused,
@@ -64,37 +65,17 @@ def patch_sheet(
 
 
 def _read_head(source: IO[bytes], label: str) -> tuple[bytes, bytes]:
-    """The part up to the end of its sheetData start tag, and what was read past it."""
-    head = b""
-    while True:
-        chunk = source.read(WINDOW)
-        head += chunk
-        found = _START.search(head)
-        if found is not None:
-            return head[: found.end()], head[found.end() :]
-        if not chunk:
-            raise PatchRefused(f"{label} has no cell table; it is not a worksheet")
+    try:
+        return read_head(source, _START, WINDOW)
+    except PartEnded:
+        raise PatchRefused(f"{label} has no cell table; it is not a worksheet") from None
 
 
 def _windows(source: IO[bytes], buffer: bytes, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
-    """The rows in pieces that end where a row ends, each with what follows the rows (b""
-    until the last piece, then </sheetData> and the rest of the part)."""
-    closing_rows = b"</" + prefix + b"sheetData>"
-    closing_row = b"</" + prefix + b"row>"
-    while True:
-        closing = buffer.find(closing_rows)
-        if closing >= 0:
-            yield buffer[:closing], buffer[closing:] + source.read()
-            return
-        cut = buffer.rfind(closing_row)
-        if cut >= 0:
-            cut += len(closing_row)
-            yield buffer[:cut], b""
-            buffer = buffer[cut:]
-        chunk = source.read(WINDOW)
-        if not chunk:
-            raise PatchRefused("the cell table of the sheet is damaged (it never ends)")
-        buffer += chunk
+    try:
+        yield from row_windows(source, buffer, prefix, WINDOW)
+    except PartEnded:
+        raise PatchRefused("the cell table of the sheet is damaged (it never ends)") from None
 
 
 class _Output:

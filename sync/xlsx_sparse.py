@@ -27,7 +27,9 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from sync.errors import BackendError
 from sync.snapshot import CellValue
+from sync.xlsx_cells import column_letters, column_number
 from sync.xlsx_read import UNREADABLE, FastWorkbook
+from sync.xlsx_row_windows import PartEnded, read_head, row_windows
 
 __all__ = ["NotSparse", "SparseGrid", "sparse_grid"]
 
@@ -96,40 +98,23 @@ def sparse_grid(
 def _read_head(stream: IO[bytes]) -> tuple[bytes, bytes]:
     """The part up to its <sheetData> start tag, included (where the rows begin), and what
     was read past it."""
-    head = b""
-    while True:
-        chunk = stream.read(WINDOW)
-        head += chunk
-        found = _SHEET_DATA.search(head)
-        if found is not None:
-            break
-        if not chunk or len(head) > 16 * WINDOW:
-            raise NotSparse  # no rows, a prefixed <x:sheetData>, or an odd part
+    try:
+        head, rest = read_head(stream, _SHEET_DATA, WINDOW)
+    except PartEnded:
+        raise NotSparse from None  # no rows, a prefixed <x:sheetData>, or an odd part
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise NotSparse
     declared = _DECLARATION.match(head)
     if declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii"):
         raise NotSparse
-    return head[: found.end()], head[found.end() :]
+    return head, rest
 
 
 def _windows(stream: IO[bytes], buffer: bytes) -> Iterator[tuple[bytes, bytes]]:
-    """The rows in pieces that end where a row ends, each with what follows the rows (b""
-    until the last piece, then </sheetData> and the rest of the part)."""
-    while True:
-        closing = buffer.find(b"</sheetData>")
-        if closing >= 0:
-            yield buffer[:closing], buffer[closing:] + stream.read()
-            return
-        cut = buffer.rfind(b"</row>")
-        if cut >= 0:
-            cut += len(b"</row>")
-            yield buffer[:cut], b""
-            buffer = buffer[cut:]
-        chunk = stream.read(WINDOW)
-        if not chunk:
-            raise NotSparse  # the part ends inside its rows: damaged
-        buffer += chunk
+    try:
+        yield from row_windows(stream, buffer, b"", WINDOW)
+    except PartEnded:
+        raise NotSparse from None  # the part ends inside its rows: damaged
 
 
 class _Scan:
@@ -173,7 +158,7 @@ class _Scan:
         xml = b"".join(self.head)
         grid = self._parse_rows(xml)
         rows = [grid.get(number, ()) for number in range(1, self.head_rows + 1)]
-        letters = [_letters(column) for column in sorted(set(self.choose(rows)))]
+        letters = [column_letters(c).encode() for c in sorted(set(self.choose(rows)))]
         self.kept.extend(self.head)
         self.head = []
         if not letters:
@@ -219,7 +204,7 @@ class _Scan:
 
     def grid(self, tail: bytes, strings: Mapping[int, str]) -> SparseGrid:
         parsed = _parse(self.book, self.start, self.kept, tail, strings)
-        last_column = max((_column(letters) for letters in self.columns), default=0)
+        last_column = max((column_number(c.decode()) for c in self.columns), default=0)
         return SparseGrid(
             parsed.rows, self.last_row, last_column, parsed.formulas, parsed.unresolved
         )
@@ -305,18 +290,3 @@ def _shared_strings(book: FastWorkbook, wanted: set[int]) -> _Strings:
             if index >= last:
                 break
     return found
-
-
-def _column(letters: bytes) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + letter - 64
-    return index
-
-
-def _letters(column: int) -> bytes:
-    letters = b""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = bytes([65 + rest]) + letters
-    return letters
