@@ -11,7 +11,7 @@ come, the pass moves it to To-do, and from the next day on it is overdue there.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
@@ -129,6 +129,28 @@ def _line(values: Mapping[str, CellValue], tab: Tab, config: Config) -> LeadLine
     )
 
 
+class _Written(Mapping[str, CellValue]):
+    """A row as it reads once the plan's writes to it are made."""
+
+    __slots__ = ("_row", "_writes")
+
+    def __init__(self, row: Mapping[str, CellValue], writes: Mapping[str, CellValue]) -> None:
+        self._row = row
+        self._writes = writes
+
+    def __getitem__(self, key: str) -> CellValue:
+        return self._writes[key] if key in self._writes else self._row[key]
+
+    def get(self, key: str, default: CellValue = None) -> CellValue:  # type: ignore[override]
+        return self._writes[key] if key in self._writes else self._row.get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(set(self._row) | set(self._writes))
+
+    def __len__(self) -> int:
+        return len(set(self._row) | set(self._writes))
+
+
 def lead_lines(snapshot: Snapshot, plan: Plan, config: Config) -> list[LeadLine]:
     """The leads as they are once `plan` is applied: its cell writes and appended leads."""
     tab = snapshot.leads
@@ -138,11 +160,13 @@ def lead_lines(snapshot: Snapshot, plan: Plan, config: Config) -> list[LeadLine]
             written[cell.row][cell.field] = cell.value
     lines: list[LeadLine] = []
     seen: set[str] = set()
+    # Each row seen through its writes, not copied: most rows have none, and a copy of every
+    # row was most of this computation's time (and, all at once, of a pass's plan memory).
     rows: Iterable[Mapping[str, CellValue]] = (
-        {**dict(row.values), **written.get(row.number, {})} for row in tab.rows
+        _Written(row.values, written[row.number]) if row.number in written else row.values
+        for row in tab.rows
     )
     appended = (append.values for append in plan.appends if append.tab == tab.ref)
-    # One row's dict at a time: 5,000 of them at once were most of a pass's plan memory.
     for values in chain(rows, appended):
         line = _line(values, tab, config)
         # A duplicated ID is a row problem; the lead counts once.

@@ -136,12 +136,16 @@ class _Planner:
             self._ensure_columns(tab)
         self._read_existing_leads()
         for tab in self.snap.prospects:
+            # Most prospects are neither flagged, linked, noted nor counted: nothing to decide.
+            # Only the trigger columns the tab has are looked at, in a plain loop (no generator
+            # per row): this loop sees every row of every prospecting tab.
+            keys = [k for k in PROSPECT_TRIGGERS if k in tab.columns]
             for row in tab.rows:
-                values = row.values
-                # Most prospects are neither flagged, linked nor noted: nothing to decide.
-                if all(values.get(key) is None for key in PROSPECT_TRIGGERS):
-                    continue
-                self._prospect_row(tab, row)
+                get = row.values.get
+                for key in keys:
+                    if get(key) is not None:
+                        self._prospect_row(tab, row)
+                        break
         self._next_steps()
         lead_followups(self)
         self._renewals()
