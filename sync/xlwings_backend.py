@@ -26,9 +26,9 @@ from sync.layout import (
     last_used,
     require_headers,
 )
-from sync.plan import Plan
+from sync.plan import Plan, RewriteTab
 from sync.port import Backend
-from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellValue, RawTab, Row, Snapshot, Tab, TabRef
 
 
 @dataclass
@@ -64,6 +64,8 @@ class XlwingsBackend:
         # Cells this backend wrote before the pass (set_in_rows), by (tab, row, column): an
         # engine that queues writes (xlwings' remote one) still reads the values of before.
         self._written: dict[tuple[str, int, int], Any] = {}
+        # Rows and columns of each engine-owned tab as read: a rewrite clears that much.
+        self._raw_sizes: dict[str, tuple[int, int]] = {}
 
     @contextmanager
     def session(self, write: bool) -> Iterator[None]:
@@ -92,7 +94,17 @@ class XlwingsBackend:
         clients = self._named(
             self.config.tracker.clients_tab, TabKind.CLIENTS, "tracker.clients_tab"
         )
-        return Snapshot(prospects, leads, clients)
+        pipeline = self._raw(self.config.tracker.pipeline_tab)
+        return Snapshot(prospects, leads, clients, pipeline=pipeline)
+
+    def _raw(self, name: str) -> RawTab:
+        """An engine-owned tab (the Pipeline tab) as it is, cell by cell from A1."""
+        ref = TabRef(self.book.name, name)
+        if name not in [sheet.name for sheet in self.book.sheets]:
+            return RawTab(ref, (), exists=False)
+        values, _formulas = self._rows(self.book.sheets[name])
+        self._raw_sizes[name] = (len(values), max((len(r) for r in values), default=0))
+        return RawTab(ref, tuple(tuple(_cell(v) for v in row) for row in values))
 
     def read_prospects(self) -> tuple[Tab, ...]:
         return tuple(
@@ -186,6 +198,26 @@ class XlwingsBackend:
                 ref, {(c.row, c.field): c.value for c in plan.cells if c.tab == ref}
             )
             self._append(ref, [a.values for a in plan.appends if a.tab == ref])
+        # The Pipeline tab, last, as the tracker's own: one block that also clears the cells
+        # of what it showed before.
+        for rewrite in plan.rewrites:
+            if rewrite.tab.workbook == self.book.name:
+                self._rewrite(rewrite)
+
+    def _rewrite(self, rewrite: RewriteTab) -> None:
+        name = rewrite.tab.tab
+        if rewrite.create:
+            sheet = self.book.sheets.add(name, after=self.book.sheets[len(self.book.sheets) - 1])
+        else:
+            sheet = self.book.sheets[name]
+        old_height, old_width = self._raw_sizes.get(name, (0, 0))
+        height = max(len(rewrite.rows), old_height, 1)
+        width = max(max((len(row) for row in rewrite.rows), default=0), old_width, 1)
+        block: list[list[Any]] = [[None] * width for _ in range(height)]
+        for r, row in enumerate(rewrite.rows):
+            for c, value in enumerate(row):
+                block[r][c] = _as_text(value)
+        sheet.range((1, 1), (height, width)).value = block
 
     def _tracker_tabs(self) -> set[str]:
         return {self.config.tracker.leads_tab, self.config.tracker.clients_tab}

@@ -22,7 +22,13 @@ from xlwings_remote import count_actions_per_sheet, run_in_book
 import excel_addin
 from sync.headers import FIELDS, TabKind, canonical_headers
 from sync.layout import HEADER_SEARCH_ROWS
-from sync.templates import build_one_workbook, build_prospecting_workbook, build_tracker_workbook
+from sync.pipeline_plan import TITLE
+from sync.templates import (
+    PIPELINE_TAB,
+    build_one_workbook,
+    build_prospecting_workbook,
+    build_tracker_workbook,
+)
 from sync.xlsm_template import HEADER_ROW, build_buttons_workbook
 
 # "xlsx": build_one_workbook's layout; "xlsm": the workbook with the buttons, as a person gets it.
@@ -253,3 +259,23 @@ def test_the_xlwings_conf_sheet_can_name_the_tracker_and_the_owner(tmp_path: Pat
     conf_book.save(path)
     refused = run_in_book(path, excel_addin.sync_now)
     assert "LEADSYNC_OWNR: not a leadsync setting" in refused.messages[0]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_sync_now_writes_the_pipeline_tab_of_a_tracker_in_the_workbook(
+    tmp_path: Path, layout: str
+) -> None:
+    people = [prospect(f"Cliente {n} Srl", amount=1000 * n) for n in range(1, 5)]
+    path = workbook(tmp_path, people, layout=layout)
+
+    run_in_book(path, excel_addin.sync_now)
+
+    book = openpyxl.load_workbook(path)
+    assert PIPELINE_TAB in book.sheetnames  # added by the first press
+    shown = list(book[PIPELINE_TAB].iter_rows(values_only=True))
+    assert shown[0][0] == TITLE
+    new = next(row for row in shown if row[0] == "New")
+    # Four new leads on the first step, 1,000 + 2,000 + 3,000 + 4,000, at 10 %.
+    assert new[2:5] == (4, 10000, 1000)
+    again = run_in_book(path, excel_addin.sync_now)
+    assert count_actions_per_sheet(again.actions) == {}  # nothing changed, nothing written
