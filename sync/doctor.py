@@ -51,7 +51,8 @@ def check(config_path: Path, console: Console) -> bool:
         _files(config, config_path, good, bad)
     if not ok:
         return False
-    backend = backend_for(config)
+    # Every row, so the counts it prints are the tabs' own, not the rows a pass acts on.
+    backend = backend_for(config, every_row=True)
     try:
         with backend.session(write=False):
             snapshot = backend.read()

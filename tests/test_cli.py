@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
-from factories import Cli, Team, workbook_values
+from factories import Cli, Team, make_team, prospect, workbook_values
 
 from sync.config import CONFIG_FILE, load_config
 from sync.templates import PROSPECTING_FILE, PROSPECTS_TAB, TRACKER_FILE
@@ -192,3 +192,16 @@ def test_a_file_that_is_not_a_workbook_stops_the_pass_with_a_way_out(
     assert f"{PROSPECTING_FILE} could not be opened as an Excel workbook" in result.output
     assert "save it in one of those formats" in result.output
     assert (folder / TRACKER_FILE).read_bytes() == tracker_before
+
+
+def test_doctor_counts_every_prospect_row_not_only_those_a_pass_reads(
+    tmp_path: Path, cli: Cli
+) -> None:
+    cold = [prospect(f"Cold {n} Srl", flag=None) for n in range(30)]
+    team = make_team(tmp_path / "sales", [*cold, prospect("Hot Srl")])
+
+    result = cli("doctor", "--config", team.config_path)
+
+    assert result.exit_code == 0, result.output
+    assert "header on row 1, 31 rows" in result.output
+    assert "1 prospect row(s) flagged +" in result.output
