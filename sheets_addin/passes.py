@@ -122,13 +122,18 @@ class Outcome:
         return body
 
 
-BackendFactory = Callable[[Config], Backend]
+# (config, every_row) -> the backend of one pass; every_row: see sync.engine.backend_for.
+BackendFactory = Callable[[Config, bool], Backend]
+
+
+def _scheduled(config: Config, every_row: bool) -> Backend:
+    return scheduled_backend_for(config, every_row=every_row)
 
 
 class PassRunner:
     """Runs passes, one at a time per tracker in this process (see the module docstring)."""
 
-    def __init__(self, backend_for: BackendFactory = scheduled_backend_for, wait: float = 30.0):
+    def __init__(self, backend_for: BackendFactory = _scheduled, wait: float = 30.0):
         self.backend_for = backend_for
         self.wait = wait
         self._locks: dict[str, threading.Lock] = {}
@@ -145,7 +150,8 @@ class PassRunner:
             raise Busy("another pass on this tracker is still running; try again shortly")
         try:
             with _given_back():
-                backend = self.backend_for(config)
+                # Rows to mark may hold nothing yet that makes a pass read them: read every row.
+                backend = self.backend_for(config, marks is not None)
                 if marks is not None:
                     backend = MarkingBackend(backend, marks)
                 return Outcome(run(config, backend=backend), marks)

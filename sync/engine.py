@@ -38,17 +38,17 @@ PASS_ATTEMPTS = 6
 def backend_for(config: Config, lease: bool = False, every_row: bool = False) -> Backend:
     """`lease`: serialise with other runners on a Google tracker (see GoogleBackend); an Excel
     tracker always takes its file lock. `every_row`: the snapshot holds every prospect row, not
-    only the rows a pass acts on (Google reads them all anyway)."""
+    only the rows a pass acts on."""
     if config.tracker.backend == "google":
         from sync.google_backend import GoogleBackend  # only Google users pay for its imports
 
-        return GoogleBackend(config, lease=lease)
+        return GoogleBackend(config, lease=lease, every_row=every_row)
     return XlsxBackend(config, every_row=every_row)
 
 
-def scheduled_backend_for(config: Config) -> Backend:
+def scheduled_backend_for(config: Config, every_row: bool = False) -> Backend:
     """The backend of a pass a scheduler or a trigger runs, where overlaps are expected."""
-    return backend_for(config, lease=True)
+    return backend_for(config, lease=True, every_row=every_row)
 
 
 def run(

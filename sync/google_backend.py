@@ -38,6 +38,7 @@ from sync.layout import (
     require_headers,
 )
 from sync.plan import Plan
+from sync.planner import PROSPECT_TRIGGERS
 from sync.retry import Backoff
 from sync.snapshot import CellsView, RawTab, Row, Snapshot, Tab, TabRef
 
@@ -68,11 +69,15 @@ class GoogleBackend:
         client: SheetsClient | None = None,
         backoff: Backoff | None = None,
         lease: bool = False,
+        every_row: bool = False,
     ) -> None:
         """`lease`: a writing session first takes the tracker's lease (sync/google_lease.py),
         so passes of scheduled runners do not overlap. It costs a request a pass, which
-        is why a one-off pass, whose overlaps exactly-once covers anyway, goes without."""
+        is why a one-off pass, whose overlaps exactly-once covers anyway, goes without.
+        `every_row`: the snapshot holds every prospect row, not only the rows a pass acts on
+        (an import's duplicate check, doctor's counts)."""
         self.lease = lease
+        self.every_row = every_row
         self.config = config
         tracker = config.tracker.spreadsheet
         assert tracker is not None, "the config validator guarantees a spreadsheet"
@@ -233,14 +238,28 @@ class GoogleBackend:
         # The raw cells are kept as they came, for google_write to compare rows after a
         # write; only the engine's columns are converted, once.
         cells_by_row: dict[int, list[Any]] = {}
+        # Of a prospecting tab, the snapshot holds only the rows the planner acts on (as the
+        # Excel backend reads them); the raw cells of every row stay, for the write's checks.
+        triggers = (
+            [columns[k] for k in PROSPECT_TRIGGERS if k in columns]
+            if kind is TabKind.PROSPECTS and not self.every_row
+            else None
+        )
         for number, cells in enumerate(grid[header_index + 1 :], start=header_index + 2):
             # An empty row in the middle comes as [] (trailing cells are trimmed).
             if not cells or (cells[0] == "" and not any(cells)):  # any(): C speed, 50k rows
                 continue
             cells_by_row[number] = cells
+            if triggers is not None:
+                width = len(cells)
+                for i in triggers:  # a plain loop: no generator per row, 50k rows
+                    if i < width and cells[i] != "":
+                        break
+                else:
+                    continue
             rows.append(Row(number, CellsView(cells, columns)))
         # The API trims trailing empty cells, so a row's length is its last column in use.
-        width = max((len(cells) for cells in grid), default=0)
+        width = max(map(len, grid), default=0)
         grid_props = properties.get("gridProperties", {})
         one_based = {k: i + 1 for k, i in columns.items()}
         ref = TabRef(state.spreadsheet, name)

@@ -101,6 +101,8 @@ def import_list(
     table = read_list(list_path, aliases, sheet)
     # Duplicates are looked for among every prospect, not only the flagged ones a pass reads.
     backend = backend or backend_for(config, every_row=True)
+    if not getattr(backend, "every_row", True):
+        raise ValueError("an import needs a backend that reads every prospect row (every_row)")
     # Only the prospecting file is written: the tracker may stay open in Excel meanwhile.
     excel = isinstance(backend, XlsxBackend)
     if excel and not dry_run:

@@ -86,10 +86,10 @@ class GoogleTeam:
     def config(self) -> Config:
         return load_config(self.config_path)
 
-    def backend(self, **backoff: Any) -> GoogleBackend:
+    def backend(self, every_row: bool = False, **backoff: Any) -> GoogleBackend:
         """The real backend, retrying without the real waits."""
         waits = Backoff(base=0.001, cap=0.002, **backoff)
-        return GoogleBackend(self.config(), backoff=waits)
+        return GoogleBackend(self.config(), backoff=waits, every_row=every_row)
 
     def records(self, tab: str, spreadsheet: str | None = None) -> list[Record]:
         """Data rows keyed by field, each with its 1-based row under '_row'."""

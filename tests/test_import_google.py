@@ -44,7 +44,7 @@ def import_into(team: GoogleTeam, **options: Any) -> ImportReport:
         fair_list(team.folder),
         f"https://docs.google.com/spreadsheets/d/{team.prospecting}/edit#gid=0",
         "Fiera 2026",
-        backend=team.backend(),
+        backend=team.backend(every_row=True),
         **options,
     )
 
