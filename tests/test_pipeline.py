@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date, datetime
 
 import pytest
-from test_planner import tab
+from test_planner import NOW, config, tab
 
-from sync.config import Config, parse_config
+from sync.config import Config
 from sync.errors import ConfigError
 from sync.headers import TabKind
 from sync.pipeline import UNKNOWN_STEP, Pipeline, compute, lead_lines
@@ -19,20 +18,8 @@ from sync.plan import RewriteTab
 from sync.planner import WARNING, plan
 from sync.snapshot import CellValue, RawTab, Snapshot, TabRef
 
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # Wednesday 25 November, 11:00 in Rome
 TODAY = date(2026, 11, 25)
 PIPELINE = TabRef("leads.xlsx", "Pipeline")
-
-
-def config(**overrides: object) -> Config:
-    data: dict[str, object] = {
-        "time_zone": "Europe/Rome",
-        "default_owner": "Giulia",
-        "tracker": {"path": "leads.xlsx"},
-        "prospecting": [{"path": "prospects.xlsx"}],
-    }
-    data.update(overrides)
-    return parse_config(data, Path("."))
 
 
 def snapshot(
