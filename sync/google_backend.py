@@ -21,6 +21,7 @@ from sync.errors import BackendError, SheetLayoutError
 from sync.google_auth import load_credentials, who
 from sync.google_cells import date_order, from_api, quote_tab
 from sync.google_client import SheetsClient
+from sync.google_grid import ColumnGrid, RowsByNumber
 from sync.google_lease import GoogleLease
 from sync.google_write import (
     RawSheet,
@@ -186,9 +187,12 @@ class GoogleBackend:
         pipeline = self.config.tracker.pipeline_tab if spreadsheet == self.tracker else None
         raw = [pipeline] if pipeline is not None and pipeline in sheets else []
         raw = [name for name in raw if name not in names]
-        answers = self.client.values(spreadsheet, [quote_tab(n) for n in names + raw])
+        # By column: see google_grid for why.
+        answers = self.client.values(
+            spreadsheet, [quote_tab(n) for n in names + raw], major="COLUMNS"
+        )
         grids = {
-            name: answer.get("values", [])
+            name: ColumnGrid(answer.get("values", []))
             for name, answer in zip(names + raw, answers, strict=True)
         }
         if pipeline is not None:
@@ -205,12 +209,12 @@ class GoogleBackend:
         state: SheetState,
         name: str,
         properties: dict[str, Any] | None,
-        grids: dict[str, list[list[Any]]],
+        grids: dict[str, ColumnGrid],
     ) -> RawTab:
         ref = TabRef(state.spreadsheet, name)
         if properties is None:
             return RawTab(ref, (), exists=False)
-        grid = grids.get(name, [])
+        grid = grids[name].rows() if name in grids else []
         sizes = properties.get("gridProperties", {})
         state.raw[name] = RawSheet(
             sheet_id=int(properties.get("sheetId", 0)),
@@ -225,57 +229,43 @@ class GoogleBackend:
         self,
         state: SheetState,
         properties: dict[str, Any],
-        grid: list[list[Any]],
+        grid: ColumnGrid,
         kind: TabKind,
         order: Any,
     ) -> Tab:
         name = properties["title"]
         label = f"{state.title} › {name}"
         aliases = alias_table(kind, self.config.headers.for_kind(kind))
-        header_index, columns = find_headers(grid[:HEADER_SEARCH_ROWS], aliases)
+        header_index, columns = find_headers(grid.head(HEADER_SEARCH_ROWS), aliases)
         require_headers(label, kind, columns)
-        rows: list[Row] = []
-        # The raw cells are kept as they came, for google_write to compare rows after a
-        # write; only the engine's columns are converted, once.
-        cells_by_row: dict[int, list[Any]] = {}
         # Of a prospecting tab, the snapshot holds only the rows the planner acts on (as the
-        # Excel backend reads them); the raw cells of every row stay, for the write's checks.
-        triggers = (
-            [columns[k] for k in PROSPECT_TRIGGERS if k in columns]
-            if kind is TabKind.PROSPECTS and not self.every_row
-            else None
-        )
-        for number, cells in enumerate(grid[header_index + 1 :], start=header_index + 2):
-            # An empty row in the middle comes as [] (trailing cells are trimmed).
-            if not cells or (cells[0] == "" and not any(cells)):  # any(): C speed, 50k rows
-                continue
-            cells_by_row[number] = cells
-            if triggers is not None:
-                width = len(cells)
-                for i in triggers:  # a plain loop: no generator per row, 50k rows
-                    if i < width and cells[i] != "":
-                        break
-                else:
-                    continue
-            rows.append(Row(number, CellsView(cells, columns)))
-        # The API trims trailing empty cells, so a row's length is its last column in use.
-        width = max(map(len, grid), default=0)
+        # Excel backend reads them); every row stays readable for the write's checks.
+        if kind is TabKind.PROSPECTS and not self.every_row:
+            triggers = [columns[k] for k in PROSPECT_TRIGGERS if k in columns]
+            wanted = grid.filled_rows(triggers, header_index)
+        else:
+            wanted = grid.nonempty_rows(header_index)
+        # Raw cells as they came, for google_write to compare rows with after a write; only the
+        # engine's columns are converted, by the planner, once.
+        rows = [
+            Row(i + 1, CellsView(cells, columns))
+            for i, cells in zip(wanted, grid.cut(wanted), strict=True)
+        ]
         grid_props = properties.get("gridProperties", {})
-        one_based = {k: i + 1 for k, i in columns.items()}
         ref = TabRef(state.spreadsheet, name)
         state.tabs[ref] = TabState(
             sheet_id=int(properties.get("sheetId", 0)),
             header_row=header_index + 1,
-            columns=dict(one_based),
-            width=width,
+            columns={k: i + 1 for k, i in columns.items()},
+            width=grid.width,
             grid_columns=int(grid_props.get("columnCount", 26)),
-            rows=cells_by_row,
+            rows=RowsByNumber(grid, header_index),
         )
         return found_tab(
             ref,
             kind,
             label,
-            width,
+            grid.width,
             header_index,
             columns,
             rows,

@@ -75,11 +75,14 @@ class SheetsClient:
             lambda: dict(self.http.fetch_sheet_metadata(spreadsheet, params={"fields": fields})),
         )
 
-    def values(self, spreadsheet: str, ranges: Sequence[str]) -> list[dict[str, Any]]:
+    def values(
+        self, spreadsheet: str, ranges: Sequence[str], major: str = "ROWS"
+    ) -> list[dict[str, Any]]:
+        """Each range's ValueRange; `major` "COLUMNS" lists the values column by column."""
         params: dict[str, Any] = {
             "valueRenderOption": "UNFORMATTED_VALUE",
             "dateTimeRenderOption": "SERIAL_NUMBER",
-            "majorDimension": "ROWS",
+            "majorDimension": major,
         }
         answer = self._read(
             spreadsheet, lambda: self.http.values_batch_get(spreadsheet, list(ranges), params)

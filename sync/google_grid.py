@@ -1,0 +1,117 @@
+"""A tab as values.batchGet answers it column by column, and the rows the engine asks of it.
+
+Why columns: a prospecting tab has tens of thousands of rows and a pass acts on the few with
+a trigger cell filled (Flag, Lead, Sync note, Attempts). Read by column, those rows are found
+by scanning a handful of lists with C-level iterators instead of visiting every row in
+Python, and only they are assembled into rows. Rows come out exactly as a ROWS read gives
+them: raw API values, trailing empty cells left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import compress, count, repeat
+from operator import itemgetter, ne
+from typing import Any
+
+Cells = list[Any]
+
+
+def _filled(column: list[Any]) -> Iterator[int]:
+    """0-based indexes of the cells in `column` that hold something ('' is an empty cell)."""
+    return compress(count(), map(ne, column, repeat("")))
+
+
+def _has_value(column: list[Any]) -> bool:
+    return next(_filled(column), None) is not None
+
+
+def _trimmed(cells: Iterable[Any]) -> Cells:
+    line = list(cells)
+    while line and line[-1] == "":
+        line.pop()
+    return line
+
+
+class ColumnGrid:
+    """The values of one tab from A1, as a list of columns (majorDimension=COLUMNS)."""
+
+    __slots__ = ("columns", "height", "width")
+
+    def __init__(self, columns: list[list[Any]]) -> None:
+        # The API leaves out trailing empty rows and columns; these hold either way.
+        self.height = max(map(len, columns), default=0)
+        self.width = next(
+            (i + 1 for i in range(len(columns) - 1, -1, -1) if _has_value(columns[i])), 0
+        )
+        # Each column padded to the full height, so rows can be cut out with C-level calls.
+        self.columns = columns[: self.width]
+        for column in self.columns:
+            column.extend(repeat("", self.height - len(column)))
+
+    def row(self, index: int) -> Cells:
+        """Row `index` (0-based) as a ROWS read gives it; [] for an empty row."""
+        return _trimmed(column[index] for column in self.columns)
+
+    def cut(self, indexes: list[int]) -> list[tuple[Any, ...]]:
+        """Rows `indexes` (0-based), each as wide as the tab: trailing '' cells are kept."""
+        if not indexes or not self.columns:
+            return [() for _ in indexes]
+        if len(indexes) == 1:
+            return [tuple(column[indexes[0]] for column in self.columns)]
+        pick = itemgetter(*indexes)
+        return list(zip(*(pick(column) for column in self.columns), strict=True))
+
+    def head(self, count_: int) -> list[Cells]:
+        """The first `count_` rows (fewer when the tab is shorter), for finding headers."""
+        return [self.row(i) for i in range(min(count_, self.height))]
+
+    def rows(self) -> list[Cells]:
+        """Every row from A1, as a ROWS read of the tab gives them."""
+        return [_trimmed(line) for line in zip(*self.columns, strict=True)]
+
+    def filled_rows(self, columns: Iterable[int], after: int) -> list[int]:
+        """0-based indexes of rows below row `after` with a value in any of `columns`."""
+        found: set[int] = set()
+        for column in columns:
+            if column < len(self.columns):
+                found.update(_filled(self.columns[column]))
+        return sorted(i for i in found if i > after)
+
+    def nonempty_rows(self, after: int) -> list[int]:
+        return self.filled_rows(range(len(self.columns)), after)
+
+
+class RowsByNumber(Mapping[int, Cells]):
+    """The data rows of a tab by 1-based row number, assembled only when asked for.
+
+    What the write's checks compare a row with (google_write): the row as the pass read it.
+    A pass looks up the few rows it wrote; only a write that missed its row walks them all.
+    """
+
+    __slots__ = ("_grid", "_header", "_numbers")
+
+    def __init__(self, grid: ColumnGrid, header_index: int) -> None:
+        self._grid = grid
+        self._header = header_index  # 0-based row of the headers; rows below it are data
+        self._numbers: list[int] | None = None
+
+    def __getitem__(self, number: int) -> Cells:
+        index = number - 1
+        if index <= self._header or index >= self._grid.height:
+            raise KeyError(number)
+        cells = self._grid.row(index)
+        if not cells:
+            raise KeyError(number)
+        return cells
+
+    def _all(self) -> list[int]:
+        if self._numbers is None:
+            self._numbers = [i + 1 for i in self._grid.nonempty_rows(self._header)]
+        return self._numbers
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
