@@ -243,13 +243,13 @@ class GoogleBackend:
         if kind is TabKind.PROSPECTS and not self.every_row:
             triggers = [columns[k] for k in PROSPECT_TRIGGERS if k in columns]
             wanted = grid.filled_rows(triggers, header_index)
+            lines = grid.cut(wanted)
         else:
-            wanted = grid.nonempty_rows(header_index)
+            wanted, lines = grid.data_rows(header_index)
         # Raw cells as they came, for google_write to compare rows with after a write; only the
         # engine's columns are converted, by the planner, once.
         rows = [
-            Row(i + 1, CellsView(cells, columns))
-            for i, cells in zip(wanted, grid.cut(wanted), strict=True)
+            Row(i + 1, CellsView(cells, columns)) for i, cells in zip(wanted, lines, strict=True)
         ]
         grid_props = properties.get("gridProperties", {})
         ref = TabRef(state.spreadsheet, name)

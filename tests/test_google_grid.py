@@ -45,7 +45,9 @@ def test_rows_match_a_read_by_row(seed: int) -> None:
     assert grid.head(3) == rows[:3]
     # Zeros and False are values, only '' is an empty cell.
     filled = [i for i, row in enumerate(rows) if i > 0 and row]
-    assert grid.nonempty_rows(0) == filled
+    found, lines = grid.data_rows(0)
+    assert found == filled
+    assert lines == grid.cut(filled)
     wanted = [i for i, row in enumerate(rows) if i > 1 and any(c != "" for c in row[1:3])]
     assert grid.filled_rows([1, 2, 40], after=1) == wanted
     cut = grid.cut(filled)
