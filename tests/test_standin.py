@@ -405,3 +405,18 @@ def test_every_call_is_logged_with_its_bytes_over_one_connection(standin: StandI
     pools = api.get_adapter(standin.url).poolmanager.pools
     (only,) = pools.keys()  # one host, and on it one connection kept alive
     assert pools[only].num_connections == 1
+
+
+def test_told_to_keep_bodies_the_log_holds_each_answer_as_sent() -> None:
+    with StandIn(keep_bodies=True) as kept:
+        spreadsheet_id = kept.create_spreadsheet("Bodies", {"Leads": [["a", 2]]}, shared_with=[ANN])
+        api = http(kept)
+        read = api.get(f"{SHEETS}/{spreadsheet_id}/values/Leads!A1:B1")
+        missing = api.get(f"{SHEETS}/nope/values/Leads!A1")
+        assert [e.response_body for e in kept.log] == [read.content, missing.content]
+        assert read.json()["values"] == [["a", "2"]]
+    with StandIn() as plain:  # by default the log keeps sizes only
+        spreadsheet_id = plain.create_spreadsheet("Bodies", {"Leads": [["a"]]}, shared_with=[ANN])
+        http(plain).get(f"{SHEETS}/{spreadsheet_id}/values/Leads!A1")
+        assert [e.status for e in plain.log] == [200]
+        assert [e.response_body for e in plain.log] == [b""]

@@ -40,9 +40,13 @@ class StandIn:
         require_auth: bool = True,
         quota_per_minute: int = 60,
         clock: Callable[[], float] = time.monotonic,
+        keep_bodies: bool = False,
     ) -> None:
+        """`keep_bodies`: each log entry keeps the bytes of its answer (a benchmark decodes
+        exactly what a pass received); off, the log holds sizes only."""
         self._service = Service(require_auth, quota_per_minute, clock)
         self._recorder = Recorder()
+        self._recorder.keep_bodies = keep_bodies
         self._server = make_server(self._service, self._recorder)
         host, port = self._server.server_address[:2]
         self.url = f"http://{host!s}:{port}"

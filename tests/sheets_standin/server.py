@@ -11,7 +11,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -33,6 +33,8 @@ class Logged:
     request_bytes: int
     response_bytes: int
     user: str
+    # The answer's bytes as sent, when the stand-in was told to keep them (keep_bodies).
+    response_body: bytes = field(default=b"", repr=False, compare=False)
 
 
 class Recorder:
@@ -45,6 +47,7 @@ class Recorder:
         self.count = 0  # API requests received so far, never reset
         self.faults: dict[int, str] = {}
         self.before: Callable[[int], None] | None = None
+        self.keep_bodies = False
 
     def next_index(self) -> tuple[int, str | None]:
         with self.lock:
@@ -142,7 +145,8 @@ def make_server(service: Service, recorder: Recorder) -> ThreadingHTTPServer:
             data = _encode(body)
             # Logged before the answer leaves, so a test reading the log after its call sees it.
             with recorder.lock:
-                recorder.log.append(Logged(*entry, status, size, len(data), user))
+                kept = data if recorder.keep_bodies else b""
+                recorder.log.append(Logged(*entry, status, size, len(data), user, kept))
             self._send(status, data)
 
         def _drop(self, entry: tuple[str, str, str], size: int, user: str) -> None:
