@@ -49,10 +49,24 @@ class Bucket:
     amount: float = 0.0
     weighted: float = 0.0
 
-    def plus(self, amount: float, probability: float) -> Bucket:
-        return Bucket(
-            self.count + 1, self.amount + amount, self.weighted + amount * probability / 100
-        )
+
+class _Sum:
+    """A Bucket while it is added up: one object per step or pair, not a new one per lead."""
+
+    __slots__ = ("amount", "count", "weighted")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.amount = 0.0
+        self.weighted = 0.0
+
+    def add(self, amount: float, probability: float) -> None:
+        self.count += 1
+        self.amount += amount
+        self.weighted += amount * probability / 100
+
+    def bucket(self) -> Bucket:
+        return Bucket(self.count, self.amount, self.weighted)
 
 
 @dataclass(frozen=True)
@@ -178,37 +192,46 @@ def lead_lines(snapshot: Snapshot, plan: Plan, config: Config) -> list[LeadLine]
 
 def compute(leads: Iterable[LeadLine], today: date, settings: PipelineSettings) -> Pipeline:
     probability = {step.name: step.probability for step in settings.steps}
-    steps: dict[str, Bucket] = {name: Bucket() for name in settings.names()}
-    pairs: dict[tuple[str, str], Bucket] = {}
+    steps: dict[str, _Sum] = {name: _Sum() for name in settings.names()}
+    pairs: dict[tuple[str, str], _Sum] = {}
     owners: dict[str, list[int]] = {}
     todo: list[LeadLine] = []
+    year, month = today.year, today.month
     for lead in leads:
-        counts = owners.setdefault(lead.owner, [0, 0, 0, 0, 0])
-        month = lead.closed is not None and (lead.closed.year, lead.closed.month) == (
-            today.year,
-            today.month,
-        )
-        if lead.status is LeadStatus.WON and month:
-            counts[3] += 1
-        if lead.status is LeadStatus.LOST and month:
-            counts[4] += 1
-        if lead.status is None or not lead.status.is_open:
+        status = lead.status
+        counts = owners.get(lead.owner)
+        if counts is None:
+            counts = owners[lead.owner] = [0, 0, 0, 0, 0]
+        if status is None or not status.is_open:
+            closed = lead.closed
+            if closed is not None and closed.month == month and closed.year == year:
+                if status is LeadStatus.WON:
+                    counts[3] += 1
+                elif status is LeadStatus.LOST:
+                    counts[4] += 1
             continue
-        if lead.status is LeadStatus.TODO:
+        if status is LeadStatus.TODO:
             counts[0] += 1
-            counts[2] += is_overdue(lead, today)
+            if lead.due is not None and lead.due < today:
+                counts[2] += 1
             todo.append(lead)
         else:
             counts[1] += 1
         amount = lead.amount or 0.0
         chance = probability.get(lead.step, 0.0)
-        steps[lead.step] = steps.get(lead.step, Bucket()).plus(amount, chance)
-        key = (lead.step, lead.owner)
-        pairs[key] = pairs.get(key, Bucket()).plus(amount, chance)
+        step = steps.get(lead.step)
+        if step is None:
+            step = steps[lead.step] = _Sum()
+        step.add(amount, chance)
+        pair = pairs.get((lead.step, lead.owner))
+        if pair is None:
+            pair = pairs[lead.step, lead.owner] = _Sum()
+        pair.add(amount, chance)
     order = {name: index for index, name in enumerate(steps)}
+    # Every lead here is To-do, so overdue is only a matter of its date.
     todo.sort(
         key=lambda lead: (
-            not is_overdue(lead, today),
+            not (lead.due is not None and lead.due < today),
             lead.due is None,
             lead.due or today,
             lead.lead_id,
@@ -216,9 +239,9 @@ def compute(leads: Iterable[LeadLine], today: date, settings: PipelineSettings) 
     )
     return Pipeline(
         today=today,
-        steps=tuple((name, probability.get(name, 0.0), b) for name, b in steps.items()),
+        steps=tuple((name, probability.get(name, 0.0), s.bucket()) for name, s in steps.items()),
         by_step_owner=tuple(
-            (step, owner, pairs[step, owner])
+            (step, owner, pairs[step, owner].bucket())
             for step, owner in sorted(pairs, key=lambda k: (order[k[0]], k[1].casefold()))
         ),
         owners=tuple(
