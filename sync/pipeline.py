@@ -13,15 +13,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from itertools import chain
+from datetime import date
 
 from sync.config import Config
-from sync.dates import DateError, read_date
-from sync.model import LeadStatus, parse_amount, parse_status
+from sync.lead_cells import LeadCells, LeadsReader
+from sync.model import LeadStatus, parse_amount
 from sync.pipeline_config import PipelineSettings
 from sync.plan import Plan
-from sync.snapshot import CellValue, Snapshot, Tab
+from sync.snapshot import CellValue, Snapshot
 
 UNKNOWN_STEP = "(unknown step)"  # a Step cell that names no configured step (a row problem)
 
@@ -98,48 +97,28 @@ def is_overdue(lead: LeadLine, today: date) -> bool:
     return lead.status is LeadStatus.TODO and lead.due is not None and lead.due < today
 
 
-def _text(value: CellValue) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _day(value: CellValue, tab: Tab, config: Config) -> date | None:
-    try:
-        moment = read_date(value, tab.date_order or config.date_order, tab.epoch)
-    except DateError:
-        return None
-    return moment.date() if isinstance(moment, datetime) else None
-
-
-def _line(values: Mapping[str, CellValue], tab: Tab, config: Config) -> LeadLine | None:
-    lead_id = _text(values.get("lead_id"))
-    if not lead_id:
+def _line(cells: LeadCells, reader: LeadsReader, config: Config) -> LeadLine | None:
+    if not cells.lead_id:
         return None
     try:
-        status = parse_status(values.get("status"))
-    except ValueError:
-        status = None
-    try:
-        amount = parse_amount(values.get("amount"))
+        amount = parse_amount(cells.amount)
     except ValueError:
         amount = None
-    step_text = _text(values.get("step"))
-    found = config.pipeline.find(step_text) if step_text else config.pipeline.first
+    found = reader.step(cells.step) if cells.step else config.pipeline.first
+    due = cells.next_date
+    closed, _ = reader.date(cells.closed)
     return LeadLine(
-        lead_id=lead_id,
-        company=_text(values.get("company")),
-        contact=_text(values.get("contact")),
-        phone=_text(values.get("phone")),
-        owner=_text(values.get("owner")) or config.default_owner,
+        lead_id=cells.lead_id,
+        company=cells.company,
+        contact=cells.contact,
+        phone=cells.phone,
+        owner=cells.owner or config.default_owner,
         amount=amount,
         step=found.name if found is not None else UNKNOWN_STEP,
-        status=status,
-        next_action=_text(values.get("next_action")),
-        due=_day(values.get("next_action_date"), tab, config),
-        closed=_day(values.get("closed"), tab, config),
+        status=cells.status,
+        next_action=cells.next_action,
+        due=due.date() if due is not None else None,
+        closed=closed.date() if closed is not None else None,
     )
 
 
@@ -165,24 +144,31 @@ class _Written(Mapping[str, CellValue]):
         return len(set(self._row) | set(self._writes))
 
 
-def lead_lines(snapshot: Snapshot, plan: Plan, config: Config) -> list[LeadLine]:
-    """The leads as they are once `plan` is applied: its cell writes and appended leads."""
+def lead_lines(
+    snapshot: Snapshot, plan: Plan, config: Config, reader: LeadsReader | None = None
+) -> list[LeadLine]:
+    """The leads as they are once `plan` is applied: its cell writes and appended leads.
+
+    `reader`: the pass's reading of the snapshot's Leads tab, when it has one already.
+    """
     tab = snapshot.leads
+    if reader is None or reader.tab is not tab:
+        reader = LeadsReader(tab, config)
     written: dict[int, dict[str, CellValue]] = defaultdict(dict)
     for cell in plan.cells:
         if cell.tab == tab.ref:
             written[cell.row][cell.field] = cell.value
+    # A row without writes reads as the pass read it; one with writes is seen through them,
+    # not copied (a copy of every row was most of this computation's time).
+    rows = [
+        reader.read(_Written(row.values, written[row.number])) if row.number in written else cells
+        for row, cells in zip(tab.rows, reader.rows, strict=True)
+    ]
+    rows += [reader.read(append.values) for append in plan.appends if append.tab == tab.ref]
     lines: list[LeadLine] = []
     seen: set[str] = set()
-    # Each row seen through its writes, not copied: most rows have none, and a copy of every
-    # row was most of this computation's time (and, all at once, of a pass's plan memory).
-    rows: Iterable[Mapping[str, CellValue]] = (
-        _Written(row.values, written[row.number]) if row.number in written else row.values
-        for row in tab.rows
-    )
-    appended = (append.values for append in plan.appends if append.tab == tab.ref)
-    for values in chain(rows, appended):
-        line = _line(values, tab, config)
+    for cells in rows:
+        line = _line(cells, reader, config)
         # A duplicated ID is a row problem; the lead counts once.
         if line is not None and line.lead_id not in seen:
             seen.add(line.lead_id)

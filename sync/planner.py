@@ -16,7 +16,8 @@ from sync.clientkey import client_key
 from sync.config import Config
 from sync.dates import DateError, read_date
 from sync.headers import FIELDS, TabKind, header
-from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag, parse_status
+from sync.lead_cells import LeadCells, LeadsReader
+from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag
 from sync.pipeline_plan import with_pipeline
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
 from sync.rules_adoption import adopt
@@ -46,7 +47,8 @@ def plan(snapshot: Snapshot, now: datetime, config: Config) -> Plan:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware; the planner never guesses a zone")
     # The Pipeline tab shows the leads as this plan leaves them, so it is planned last.
-    return with_pipeline(_Planner(snapshot, now, config).run(), snapshot, now, config)
+    planner = _Planner(snapshot, now, config)
+    return with_pipeline(planner.run(), snapshot, now, config, planner.lead_cells)
 
 
 def same(a: CellValue, b: CellValue) -> bool:
@@ -90,6 +92,7 @@ class _LeadRecord:
     folder: str
     row: Row | None = None  # None for a lead this pass creates
     new_values: dict[str, CellValue] = field(default_factory=dict)
+    cells: LeadCells | None = None  # the row as read and parsed; None for a lead this pass creates
 
 
 class _Planner:
@@ -111,7 +114,9 @@ class _Planner:
         self._folder_appends: list[AppendRow] = []
         self.noted: set[tuple[TabRef, int]] = set()  # rows this pass writes a note into
         self.adopted: set[int] = set()  # Leads rows this pass gives an ID (Rule 6)
-        lead_ids = [r.text("lead_id") for r in snapshot.leads.rows]
+        # Every lead rule reads the same cells of every lead: read and parsed once, here.
+        self.lead_cells = LeadsReader(snapshot.leads, config)
+        lead_ids = [cells.lead_id for cells in self.lead_cells.rows]
         prospect_ids = [
             r.text("lead") for t in snapshot.prospects for r in t.rows if r.get("lead") is not None
         ]
@@ -220,8 +225,8 @@ class _Planner:
 
     def _read_existing_leads(self) -> None:
         tab = self.snap.leads
-        for row in tab.rows:
-            lead_id = row.text("lead_id")
+        for row, cells in zip(tab.rows, self.lead_cells.rows, strict=True):
+            lead_id = cells.lead_id
             if not lead_id:
                 lead_id = adopt(self, tab, row) or ""  # Rule 6: hand-typed leads
                 if not lead_id:
@@ -238,12 +243,8 @@ class _Planner:
                     ["lead_id"],
                 )
                 continue
-            try:
-                status = parse_status(row.get("status"))
-            except ValueError:
-                status = None
             self.leads[lead_id] = _LeadRecord(
-                lead_id, row.text("company"), row.text("email"), status, row.text("folder"), row
+                lead_id, cells.company, cells.email, cells.status, cells.folder, row, cells=cells
             )
 
     def _prospect_row(self, tab: Tab, row: Row) -> None:
@@ -411,27 +412,20 @@ class _Planner:
     def _next_steps(self) -> None:
         tab = self.snap.leads
         for record in list(self.leads.values()):
-            row = record.row
-            if row is None:
+            row, cells = record.row, record.cells
+            if row is None or cells is None:
                 continue
             expect = ("lead_id",)
-            messages = []
-            try:
-                status = parse_status(row.get("status"))
-            except ValueError as error:
-                messages.append(str(error))
-                status = None
+            if cells.status_problem:
+                self._problem(tab, row, [cells.status_problem], expect)
+                continue
+            status = cells.status
             # Only a Standby lead needs its date; an unreadable one moves it to To-do with the
             # reason (Rule 2), after which the date no longer matters and is no problem.
-            next_date = None
-            date_problem = ""
-            try:
-                next_date = self._date(tab, row.get("next_action_date"))
-            except DateError as error:
-                date_problem = f"Next action date: {error}"
-            if messages:
-                self._problem(tab, row, messages, expect)
-                continue
+            next_date = cells.next_date
+            date_problem = cells.next_date_problem
+            if date_problem:
+                date_problem = f"Next action date: {date_problem}"
             todo = LeadStatus.TODO.word(self.words)
             if status is None:
                 status = self._initial_status(next_date)
@@ -459,26 +453,28 @@ class _Planner:
         (which would make the note flip from pass to pass).
         """
         tab = self.snap.leads
-        for row in tab.rows:
+        for row, cells in zip(tab.rows, self.lead_cells.rows, strict=True):
+            if not cells.sync_note:
+                continue  # nothing to clear
             if (tab.ref, row.number) in self.noted:
                 continue
-            if row.text("lead_id") or row.number in self.adopted:
+            if cells.lead_id or row.number in self.adopted:
                 self._note(tab, row, "", ("lead_id",))
 
     # ---- Rule 4: renewals -----------------------------------------------------------------
 
     def _renewals(self) -> None:
         tab = self.snap.leads
-        renewed = {r.row.text("renewal_of") for r in self.leads.values() if r.row is not None}
+        renewed = {r.cells.renewal_of for r in self.leads.values() if r.cells is not None}
         notice = timedelta(days=self.config.rules.renewal_notice_days)
         for record in list(self.leads.values()):
             row = record.row
             if row is None or record.status is not LeadStatus.WON or record.lead_id in renewed:
                 continue
-            try:
-                renewal = self._date(tab, row.get("renewal_date"))
-            except DateError as error:
-                self._problem(tab, row, [f"Renewal date: {error}"], ("lead_id",))
+            assert record.cells is not None
+            renewal, problem = self.lead_cells.date(record.cells.renewal_date)
+            if problem:
+                self._problem(tab, row, [f"Renewal date: {problem}"], ("lead_id",))
                 continue
             if renewal is None:
                 continue
@@ -505,15 +501,17 @@ class _Planner:
     def _pipeline_cells(self) -> None:
         tab = self.snap.leads
         today = self.now.date()
+        has_closed = "closed" in tab.columns
         for record in self.leads.values():
-            row = record.row
-            if row is None:
+            row, cells = record.row, record.cells
+            if row is None or cells is None:
                 continue
-            problem = step_problem(row, self.config.pipeline)
+            step = self.lead_cells.step(cells.step) if cells.step else None
+            problem = step_problem(cells.step, step, self.config.pipeline)
             if problem:
                 self._problem(tab, row, [problem], ("lead_id",))
-            if "closed" in tab.columns:
-                closed = closed_value(record.status, row.get("closed"), today)
+            if has_closed:
+                closed = closed_value(record.status, cells.closed, today)
                 self._set(tab, row, "closed", closed, ("lead_id",))
 
     # ---- Rule 3: client folders -----------------------------------------------------------

@@ -28,6 +28,7 @@ from sync.model import Language, LeadStatus
 from sync.snapshot import CellValue, Row, Tab
 
 if TYPE_CHECKING:
+    from sync.lead_cells import LeadCells
     from sync.planner import _LeadRecord, _Planner
 
 TOUCH_BASE_SOURCE = "Touch base"
@@ -127,23 +128,26 @@ class _LeadDates:
     created: datetime | None
 
 
-def _lead_dates(planner: _Planner, tab: Tab, row: Row) -> _LeadDates | list[str]:
+_FOLLOWUPS = header(TabKind.LEADS, "followups")
+_LAST_CONTACT = header(TabKind.LEADS, "last_contact")
+_CREATED = header(TabKind.LEADS, "created")
+
+
+def _lead_dates(planner: _Planner, cells: LeadCells) -> _LeadDates | list[str]:
     problems: list[str] = []
-    followups = last_contact = created = None
+    followups = created = None
     try:
-        followups = parse_count(row.get("followups"), header(TabKind.LEADS, "followups"))
+        followups = parse_count(cells.followups, _FOLLOWUPS)
     except ValueError as error:
         problems.append(str(error))
-    try:
-        last_contact = planner._date(tab, row.get("last_contact"))
-    except DateError as error:
-        problems.append(f"{header(TabKind.LEADS, 'last_contact')}: {error}")
+    last_contact, problem = planner.lead_cells.date(cells.last_contact)
+    if problem:
+        problems.append(f"{_LAST_CONTACT}: {problem}")
     if last_contact is None:
         # Created only matters when no contact was recorded, and only then is it checked.
-        try:
-            created = planner._date(tab, row.get("created"))
-        except DateError as error:
-            problems.append(f"{header(TabKind.LEADS, 'created')}: {error}")
+        created, problem = planner.lead_cells.date(cells.created)
+        if problem:
+            problems.append(f"{_CREATED}: {problem}")
     return problems or _LeadDates(followups, last_contact, created)
 
 
@@ -184,15 +188,15 @@ def lead_followups(planner: _Planner) -> None:
     expect = ("lead_id",)
     planned = _PlannedNotes(planner, tab)
     for record in list(planner.leads.values()):
-        row = record.row
-        if row is None or record.status is None or not record.status.is_open:
+        row, cells = record.row, record.cells
+        if row is None or cells is None or record.status is None or not record.status.is_open:
             continue
-        found = _lead_dates(planner, tab, row)
+        found = _lead_dates(planner, cells)
         if isinstance(found, list):
             planned.drop(row)
             planner._problem(tab, row, found, expect)
             continue
-        current = row.text("sync_note")
+        current = cells.sync_note
         if found.followups is not None and found.followups >= rules.lead_max_followups:
             note = decide_note(found.followups, planner.words)
             parked = record.status is LeadStatus.STANDBY and current.startswith(_DECIDE_PREFIXES)

@@ -8,17 +8,18 @@ from __future__ import annotations
 from datetime import date
 
 from sync.model import LeadStatus
-from sync.pipeline_config import PipelineSettings
-from sync.snapshot import CellValue, Row
+from sync.pipeline_config import PipelineSettings, PipelineStep
+from sync.snapshot import CellValue
 
 
-def step_problem(row: Row, settings: PipelineSettings) -> str | None:
-    """Why the row's Step cell names no configured step; None when it does or is empty.
+def step_problem(text: str, step: PipelineStep | None, settings: PipelineSettings) -> str | None:
+    """Why a Step cell's text names no configured step; None when it does or is empty.
 
-    An empty Step is the first step: a lead nobody has moved yet is where every lead starts.
+    `step` is the step `text` names (`settings.find`, which the caller may have looked up
+    once for many rows). An empty Step is the first step: a lead nobody has moved yet is where
+    every lead starts.
     """
-    text = row.text("step")
-    if not text or settings.find(text) is not None:
+    if not text or step is not None:
         return None
     return (
         f"Step '{text}' is not one of {', '.join(settings.names())}: pick one from the list, "
