@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sync.config import Config
 from sync.lead_cells import LeadCells, LeadsReader
@@ -25,9 +26,12 @@ from sync.snapshot import CellValue, Snapshot
 UNKNOWN_STEP = "(unknown step)"  # a Step cell that names no configured step (a row problem)
 
 
-@dataclass(frozen=True)
-class LeadLine:
-    """One lead as the pipeline sees it."""
+class LeadLine(NamedTuple):
+    """One lead as the pipeline sees it.
+
+    Immutable as a frozen dataclass would be, but one is built per lead per pass, and a named
+    tuple costs a fifth of the time to build.
+    """
 
     lead_id: str
     company: str
