@@ -9,44 +9,47 @@ per reader. A reader belongs to one pass: its memos never outlive it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sync.config import Config
-from sync.dates import DateError, read_date
+from sync.dates import DateError, from_serial, read_date
 from sync.model import LeadStatus, parse_status
 from sync.pipeline_config import PipelineStep
-from sync.snapshot import CellValue, Tab, cell_text, pick
+from sync.snapshot import CellValue, Picker, Tab, cell_text
 
-# The cells a LeadCells holds, in the order `pick` returns them.
+# The cells a LeadCells reads, in the order it unpacks them: first those it holds as text.
 _KEYS = (
     "lead_id",
     "company",
     "email",
     "folder",
-    "status",
-    "next_action_date",
     "sync_note",
     "step",
-    "closed",
     "renewal_of",
     "contact",
     "phone",
     "owner",
-    "amount",
     "next_action",
+    "status",
+    "next_action_date",
+    "closed",
+    "amount",
     "followups",
     "last_contact",
     "created",
     "renewal_date",
 )
+_TEXTS = 11
+_AT = {key: index for index, key in enumerate(_KEYS)}
 
 
 class LeadCells:
     """One Leads row: text cells as `Row.text` reads them, the cells every rule needs parsed.
 
     A cell that does not parse leaves its parsed value None and says why in its `_problem`
-    (the words the parser's error has); the cells only some rules need stay as read.
+    (the words of the parser's error); the cells only some rules need stay as read (None when
+    empty).
     """
 
     __slots__ = (
@@ -73,41 +76,32 @@ class LeadCells:
         "sync_note",
     )
 
-    def __init__(self, values: Mapping[str, CellValue], reader: LeadsReader) -> None:
+    def __init__(self, picked: Sequence[CellValue], reader: LeadsReader) -> None:
         (
-            lead_id,
-            company,
-            email,
-            folder,
-            status,
-            next_date,
-            sync_note,
-            step,
-            self.closed,
-            renewal_of,
-            contact,
-            phone,
-            owner,
-            self.amount,
-            next_action,
-            self.followups,
-            self.last_contact,
-            self.created,
-            self.renewal_date,
-        ) = pick(values, _KEYS)
-        self.lead_id = cell_text(lead_id)
-        self.company = cell_text(company)
-        self.email = cell_text(email)
-        self.folder = cell_text(folder)
-        self.sync_note = cell_text(sync_note)
-        self.step = cell_text(step)
-        self.renewal_of = cell_text(renewal_of)
-        self.contact = cell_text(contact)
-        self.phone = cell_text(phone)
-        self.owner = cell_text(owner)
-        self.next_action = cell_text(next_action)
+            self.lead_id,
+            self.company,
+            self.email,
+            self.folder,
+            self.sync_note,
+            self.step,
+            self.renewal_of,
+            self.contact,
+            self.phone,
+            self.owner,
+            self.next_action,
+        ) = [v.strip() if type(v) is str else cell_text(v) for v in picked[:_TEXTS]]
+        status, next_date, closed, amount, followups, last_contact, created, renewal = picked[
+            _TEXTS:
+        ]
         self.status, self.status_problem = reader.status(status)
         self.next_date, self.next_date_problem = reader.date(next_date)
+        # The picker may say '' for an empty cell; as read, an empty cell is None.
+        self.closed = None if closed == "" else closed
+        self.amount = None if amount == "" else amount
+        self.followups = None if followups == "" else followups
+        self.last_contact = None if last_contact == "" else last_contact
+        self.created = None if created == "" else created
+        self.renewal_date = None if renewal == "" else renewal
 
 
 class LeadsReader:
@@ -118,6 +112,7 @@ class LeadsReader:
         self.order = tab.date_order or config.date_order
         self.epoch = tab.epoch
         self.pipeline = config.pipeline
+        self.pick = Picker(_KEYS)
         self._rows: tuple[LeadCells, ...] | None = None
         self._statuses: dict[str, tuple[LeadStatus | None, str]] = {}
         # Only text and whole numbers: True, 1 and 1.0 are one key to a dict, not one date.
@@ -128,11 +123,21 @@ class LeadsReader:
     def rows(self) -> tuple[LeadCells, ...]:
         """The tab's rows, in its order, each read once."""
         if self._rows is None:
-            self._rows = tuple(LeadCells(row.values, self) for row in self.tab.rows)
+            self._rows = tuple(LeadCells(self.pick(row.values), self) for row in self.tab.rows)
         return self._rows
 
-    def read(self, values: Mapping[str, CellValue]) -> LeadCells:
-        return LeadCells(values, self)
+    def read(
+        self, values: Mapping[str, CellValue], writes: Mapping[str, CellValue] | None = None
+    ) -> LeadCells:
+        """A row (or an appended lead's values) as it reads once `writes` to it are made."""
+        if not writes:
+            return LeadCells(self.pick(values), self)
+        picked = list(self.pick(values))
+        for key, value in writes.items():
+            at = _AT.get(key)
+            if at is not None:
+                picked[at] = value
+        return LeadCells(picked, self)
 
     def status(self, value: CellValue) -> tuple[LeadStatus | None, str]:
         """The lead status of a Status cell, or None and why it is none."""
@@ -147,6 +152,11 @@ class LeadsReader:
         """The date of a cell (None when empty), or None and why it is no date."""
         if value is None:
             return None, ""
+        if type(value) is float:  # a serial with a time of day: seldom the same twice
+            try:
+                return from_serial(value, self.epoch), ""
+            except DateError as error:
+                return None, str(error)
         if type(value) is str or type(value) is int:
             found = self._dates.get(value)
             if found is None:

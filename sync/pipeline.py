@@ -11,7 +11,7 @@ come, the pass moves it to To-do, and from the next day on it is overdue there.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -126,28 +126,6 @@ def _line(cells: LeadCells, reader: LeadsReader, config: Config) -> LeadLine | N
     )
 
 
-class _Written(Mapping[str, CellValue]):
-    """A row as it reads once the plan's writes to it are made."""
-
-    __slots__ = ("_row", "_writes")
-
-    def __init__(self, row: Mapping[str, CellValue], writes: Mapping[str, CellValue]) -> None:
-        self._row = row
-        self._writes = writes
-
-    def __getitem__(self, key: str) -> CellValue:
-        return self._writes[key] if key in self._writes else self._row[key]
-
-    def get(self, key: str, default: CellValue = None) -> CellValue:  # type: ignore[override]
-        return self._writes[key] if key in self._writes else self._row.get(key, default)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(set(self._row) | set(self._writes))
-
-    def __len__(self) -> int:
-        return len(set(self._row) | set(self._writes))
-
-
 def lead_lines(
     snapshot: Snapshot, plan: Plan, config: Config, reader: LeadsReader | None = None
 ) -> list[LeadLine]:
@@ -162,10 +140,9 @@ def lead_lines(
     for cell in plan.cells:
         if cell.tab == tab.ref:
             written[cell.row][cell.field] = cell.value
-    # A row without writes reads as the pass read it; one with writes is seen through them,
-    # not copied (a copy of every row was most of this computation's time).
+    # A row without writes reads as the pass read it; one with writes is read again with them.
     rows = [
-        reader.read(_Written(row.values, written[row.number])) if row.number in written else cells
+        reader.read(row.values, written[row.number]) if row.number in written else cells
         for row, cells in zip(tab.rows, reader.rows, strict=True)
     ]
     rows += [reader.read(append.values) for append in plan.appends if append.tab == tab.ref]
