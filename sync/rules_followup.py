@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
 
 from sync.clientkey import client_key
 from sync.dates import DateError
@@ -121,8 +120,7 @@ def prospect_followup(planner: _Planner, tab: Tab, row: Row, expect: tuple[str, 
 # ---- open leads ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _LeadDates:
+class _LeadDates(NamedTuple):  # one per open lead per pass: a tuple is cheap to build
     followups: int | None
     last_contact: datetime | None
     created: datetime | None
@@ -187,6 +185,9 @@ def lead_followups(planner: _Planner) -> None:
     rules = planner.config.rules
     expect = ("lead_id",)
     planned = _PlannedNotes(planner, tab)
+    # The inactivity note names a day, and many leads share theirs: each day's note is
+    # written out once.
+    inactive: dict[date, str] = {}
     for record in list(planner.leads.values()):
         row, cells = record.row, record.cells
         if row is None or cells is None or record.status is None or not record.status.is_open:
@@ -218,17 +219,29 @@ def lead_followups(planner: _Planner) -> None:
         if record.status is not LeadStatus.TODO or last is None:
             continue
         if (planner.now - last).days >= rules.inactive_after_days:
-            _note_inactive(planner, tab, row, record.lead_id, last, planned)
+            day = last.date()
+            said = inactive.get(day)
+            if said is None:
+                # The limit, not the count of days: the note stays the same from day to day.
+                said = inactive[day] = inactive_note(rules.inactive_after_days, last, planner.words)
+            _note_inactive(planner, tab, row, current, record.lead_id, last, said, planned)
     planned.settle()
 
 
 def _note_inactive(
-    planner: _Planner, tab: Tab, row: Row, lead_id: str, last: datetime, notes: _PlannedNotes
+    planner: _Planner,
+    tab: Tab,
+    row: Row,
+    current: str,
+    lead_id: str,
+    last: datetime,
+    note: str,
+    notes: _PlannedNotes,
 ) -> None:
-    """Say the lead is inactive, after Rule 2's note if it has one; a person's note stays."""
-    # The limit, not the count of days: the note stays the same from day to day.
-    note = inactive_note(planner.config.rules.inactive_after_days, last, planner.words)
-    current = row.text("sync_note")
+    """Say the lead is inactive (`note`), after Rule 2's note if it has one.
+
+    `current` is the row's Sync note as read; a note a person typed there stays.
+    """
     planned = notes.get(row)
     base = current if planned is None else planned
     if note in base:
