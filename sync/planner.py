@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sync.clientkey import client_key
+from sync.clientkey import company_key, domain_key
 from sync.config import Config
 from sync.dates import DateError, read_date
 from sync.headers import FIELDS, TabKind, header
@@ -132,6 +132,8 @@ class _Planner:
         # lead ID -> the prospect row that carries it (named only if a second row claims it)
         self.linked: dict[str, tuple[Tab, Row]] = {}
         folder_ids = [r.text("folder") for r in snapshot.clients.rows]
+        # Company -> its client key, for this pass: a client's leads share their company.
+        self._company_keys: dict[str, str] = {}
         self.next_folder = _sequence(config.rules.folder_id_prefix, folder_ids)
 
     # ---- plumbing -------------------------------------------------------------------------
@@ -216,6 +218,13 @@ class _Planner:
 
     def _date(self, tab: Tab, value: CellValue) -> datetime | None:
         return read_date(value, tab.date_order or self.config.date_order, tab.epoch)
+
+    def client_key(self, company: str, email: str) -> str:
+        """clientkey.client_key, worked out once per company in a pass."""
+        key = self._company_keys.get(company)
+        if key is None:
+            key = self._company_keys[company] = company_key(company)
+        return key or domain_key(email)
 
     def _new_lead_id(self) -> str:
         self.next_lead += 1
@@ -519,7 +528,7 @@ class _Planner:
     def _folders(self) -> None:
         groups: dict[str, list[_LeadRecord]] = defaultdict(list)
         for record in self.leads.values():
-            key = client_key(record.company, record.email)
+            key = self.client_key(record.company, record.email)
             if key:
                 groups[key].append(record)
         tab = self.snap.clients

@@ -20,7 +20,6 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from sync.clientkey import client_key
 from sync.dates import DateError
 from sync.headers import TabKind, header
 from sync.model import Language, LeadStatus
@@ -292,7 +291,7 @@ def touch_bases(planner: _Planner) -> None:
     tab = planner.snap.leads
     groups: dict[str, list[_LeadRecord]] = defaultdict(list)
     for record in planner.leads.values():
-        key = client_key(record.company, record.email)
+        key = planner.client_key(record.company, record.email)
         if key:
             groups[key].append(record)
     period = timedelta(days=days)
