@@ -187,7 +187,8 @@ class _Planner:
         return {k: row.get(k) for k in keys if k in tab.columns}
 
     def _set(self, tab: Tab, row: Row, key: str, value: CellValue, expect: Iterable[str]) -> None:
-        if not same(row.get(key), value):
+        current = row.get(key)
+        if current != value and not same(current, value):  # equal values are the same cell
             self.cells.append(
                 SetCell(tab.ref, row.number, key, value, self._expect(tab, row, expect))
             )
@@ -201,6 +202,8 @@ class _Planner:
         A note a person typed is only ever replaced by a problem report, never cleared.
         """
         current = row.text("sync_note")
+        if not note and not current:
+            return  # nothing said, nothing to clear
         if note:
             self.noted.add((tab.ref, row.number))
         if (
@@ -526,20 +529,30 @@ class _Planner:
     # ---- Rule 3: client folders -----------------------------------------------------------
 
     def _folders(self) -> None:
-        groups: dict[str, list[_LeadRecord]] = defaultdict(list)
+        groups: dict[str, list[_LeadRecord]] = {}
         for record in self.leads.values():
             key = self.client_key(record.company, record.email)
             if key:
-                groups[key].append(record)
+                members = groups.get(key)
+                if members is None:
+                    groups[key] = [record]
+                else:
+                    members.append(record)
         tab = self.snap.clients
-        existing = {row.text("client_key"): row for row in tab.rows if row.text("client_key")}
-        for key in sorted(set(groups) | set(existing)):
+        existing: dict[str, Row] = {}
+        for held in tab.rows:
+            if key := held.text("client_key"):
+                existing[key] = held  # a key on two rows: the last one counts
+        for key in sorted(groups.keys() | existing.keys()):
             members = groups.get(key, [])
             row = existing.get(key)
             if row is None and len(members) < 2:
                 continue
-            lead_ids = ", ".join(r.lead_id for r in members)
-            open_count = sum(1 for r in members if r.status is not None and r.status.is_open)
+            lead_ids = ", ".join([r.lead_id for r in members])
+            open_count = 0
+            for r in members:  # a plain loop: this runs for every client
+                if r.status is not None and r.status.is_open:
+                    open_count += 1
             if row is None:
                 self.next_folder += 1
                 folder_id = f"{self.config.rules.folder_id_prefix}{self.next_folder:03d}"
@@ -571,7 +584,8 @@ class _Planner:
                     self.counts["folders_updated"] += 1
                     self.events.append(f"update folder {folder_id} ({lead_ids})")
             for record in members:
-                self._file_lead(record, folder_id)
+                if record.row is None or record.folder != folder_id:
+                    self._file_lead(record, folder_id)
 
     def _file_lead(self, record: _LeadRecord, folder_id: str) -> None:
         if record.row is None:
