@@ -104,25 +104,28 @@ def is_overdue(lead: LeadLine, today: date) -> bool:
 def _line(cells: LeadCells, reader: LeadsReader, config: Config) -> LeadLine | None:
     if not cells.lead_id:
         return None
-    try:
-        amount = parse_amount(cells.amount)
-    except ValueError:
-        amount = None
+    amount = cells.amount
+    if type(amount) is not float:  # a float is most amounts, and parses as itself
+        try:
+            amount = parse_amount(amount)
+        except ValueError:
+            amount = None
     found = reader.step(cells.step) if cells.step else config.pipeline.first
     due = cells.next_date
-    closed, _ = reader.date(cells.closed)
+    closed = reader.date(cells.closed)[0] if cells.closed is not None else None
+    # Positional, in the field order: one is built per lead.
     return LeadLine(
-        lead_id=cells.lead_id,
-        company=cells.company,
-        contact=cells.contact,
-        phone=cells.phone,
-        owner=cells.owner or config.default_owner,
-        amount=amount,
-        step=found.name if found is not None else UNKNOWN_STEP,
-        status=cells.status,
-        next_action=cells.next_action,
-        due=due.date() if due is not None else None,
-        closed=closed.date() if closed is not None else None,
+        cells.lead_id,
+        cells.company,
+        cells.contact,
+        cells.phone,
+        cells.owner or config.default_owner,
+        amount,
+        found.name if found is not None else UNKNOWN_STEP,
+        cells.status,
+        cells.next_action,
+        due.date() if due is not None else None,
+        closed.date() if closed is not None else None,
     )
 
 
