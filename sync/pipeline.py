@@ -167,6 +167,9 @@ def compute(leads: Iterable[LeadLine], today: date, settings: PipelineSettings) 
     owners: dict[str, list[int]] = {}
     todo: list[LeadLine] = []
     year, month = today.year, today.month
+    # Looked up once, not per lead: in Python 3.11 a member looked up on its enum class is a
+    # Python-level call (~0.2 us).
+    won, lost, todo_status = LeadStatus.WON, LeadStatus.LOST, LeadStatus.TODO
     for lead in leads:
         status = lead.status
         counts = owners.get(lead.owner)
@@ -175,12 +178,12 @@ def compute(leads: Iterable[LeadLine], today: date, settings: PipelineSettings) 
         if status is None or not status.is_open:
             closed = lead.closed
             if closed is not None and closed.month == month and closed.year == year:
-                if status is LeadStatus.WON:
+                if status is won:
                     counts[3] += 1
-                elif status is LeadStatus.LOST:
+                elif status is lost:
                     counts[4] += 1
             continue
-        if status is LeadStatus.TODO:
+        if status is todo_status:
             counts[0] += 1
             if lead.due is not None and lead.due < today:
                 counts[2] += 1

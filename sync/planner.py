@@ -431,6 +431,10 @@ class _Planner:
 
     def _next_steps(self) -> None:
         tab = self.snap.leads
+        todo = LeadStatus.TODO.word(self.words)
+        # Looked up once, not per lead: in Python 3.11 a member looked up on its enum class
+        # is a Python-level call (~0.2 us), and these loops see every lead.
+        standby = LeadStatus.STANDBY
         for record in list(self.leads.values()):
             row, cells = record.row, record.cells
             if row is None or cells is None:
@@ -446,19 +450,18 @@ class _Planner:
             date_problem = cells.next_date_problem
             if date_problem:
                 date_problem = f"Next action date: {date_problem}"
-            todo = LeadStatus.TODO.word(self.words)
             if status is None:
                 status = self._initial_status(next_date)
                 self._set(tab, row, "status", status.word(self.words), expect)
                 self.events.append(f"give {record.lead_id} the status {status.value}")
-            elif status is LeadStatus.STANDBY and next_date is None:
+            elif status is standby and next_date is None:
                 why = date_problem or "Next action date is empty"
                 self._set(tab, row, "status", todo, expect)
                 self._note(tab, row, f"Moved to To-do: {why}", expect)
                 status = LeadStatus.TODO
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do ({why})")
-            elif status is LeadStatus.STANDBY and next_date is not None and next_date <= self.now:
+            elif status is standby and next_date is not None and next_date <= self.now:
                 self._set(tab, row, "status", todo, expect)
                 self._note(tab, row, f"Due {next_date:%Y-%m-%d}: moved to To-do", expect)
                 status = LeadStatus.TODO
@@ -487,9 +490,10 @@ class _Planner:
         tab = self.snap.leads
         renewed = {r.cells.renewal_of for r in self.leads.values() if r.cells is not None}
         notice = timedelta(days=self.config.rules.renewal_notice_days)
+        won = LeadStatus.WON  # looked up once (see _next_steps)
         for record in list(self.leads.values()):
             row = record.row
-            if row is None or record.status is not LeadStatus.WON or record.lead_id in renewed:
+            if row is None or record.status is not won or record.lead_id in renewed:
                 continue
             assert record.cells is not None
             renewal, problem = self.lead_cells.date(record.cells.renewal_date)

@@ -27,6 +27,9 @@ def step_problem(text: str, step: PipelineStep | None, settings: PipelineSetting
     )
 
 
+_CLOSED = (LeadStatus.WON, LeadStatus.LOST)  # looked up once: every lead's status is checked
+
+
 def closed_value(status: LeadStatus | None, current: CellValue, today: date) -> CellValue:
     """What the Closed cell should hold: the day the engine first saw the lead Won or Lost.
 
@@ -34,7 +37,7 @@ def closed_value(status: LeadStatus | None, current: CellValue, today: date) -> 
     that it is counted afresh when it closes again. An unreadable status changes nothing.
     """
     empty = current is None or (isinstance(current, str) and not current.strip())
-    if status in (LeadStatus.WON, LeadStatus.LOST):
+    if status in _CLOSED:
         return today if empty else current
     if status is not None and status.is_open:
         return None
