@@ -10,7 +10,6 @@ come, the pass moves it to To-do, and from the next day on it is overdue there.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -101,6 +100,24 @@ def is_overdue(lead: LeadLine, today: date) -> bool:
     return lead.status is LeadStatus.TODO and lead.due is not None and lead.due < today
 
 
+# The cells a LeadLine is made of (see _line).
+_LINE_CELLS = frozenset(
+    (
+        "lead_id",
+        "company",
+        "contact",
+        "phone",
+        "owner",
+        "amount",
+        "step",
+        "status",
+        "next_action",
+        "next_action_date",
+        "closed",
+    )
+)
+
+
 def _line(cells: LeadCells, reader: LeadsReader, config: Config) -> LeadLine | None:
     if not cells.lead_id:
         return None
@@ -139,13 +156,16 @@ def lead_lines(
     tab = snapshot.leads
     if reader is None or reader.tab is not tab:
         reader = LeadsReader(tab, config)
-    written: dict[int, dict[str, CellValue]] = defaultdict(dict)
+    written: dict[int, dict[str, CellValue]] = {}
     for cell in plan.cells:
         if cell.tab == tab.ref:
-            written[cell.row][cell.field] = cell.value
-    # A row without writes reads as the pass read it; one with writes is read again with them.
+            written.setdefault(cell.row, {})[cell.field] = cell.value
+    # A row reads as the pass read it unless the plan writes a cell a line shows (a Sync
+    # note or a Folder changes nothing here); then it is read again with the writes.
     rows = [
-        reader.read(row.values, written[row.number]) if row.number in written else cells
+        reader.read(row.values, writes)
+        if (writes := written.get(row.number)) and not _LINE_CELLS.isdisjoint(writes)
+        else cells
         for row, cells in zip(tab.rows, reader.rows, strict=True)
     ]
     rows += [reader.read(append.values) for append in plan.appends if append.tab == tab.ref]
