@@ -89,7 +89,10 @@ class LeadCells:
             self.phone,
             self.owner,
             self.next_action,
-        ) = [v.strip() if type(v) is str else cell_text(v) for v in picked[:_TEXTS]]
+        ) = [
+            v.strip() if type(v) is str else "" if v is None else cell_text(v)
+            for v in picked[:_TEXTS]
+        ]
         status, next_date, closed, amount, followups, last_contact, created, renewal = picked[
             _TEXTS:
         ]

@@ -530,13 +530,15 @@ class _Planner:
             row, cells = record.row, record.cells
             if row is None or cells is None:
                 continue
-            step = self.lead_cells.step(cells.step) if cells.step else None
-            problem = step_problem(cells.step, step, self.config.pipeline)
-            if problem:
-                self._problem(tab, row, [problem], ("lead_id",))
+            if cells.step:  # an empty Step is the first step, no problem
+                step = self.lead_cells.step(cells.step)
+                problem = step_problem(cells.step, step, self.config.pipeline)
+                if problem:
+                    self._problem(tab, row, [problem], ("lead_id",))
             if has_closed:
                 closed = closed_value(record.status, cells.closed, today)
-                self._set(tab, row, "closed", closed, ("lead_id",))
+                if closed is not cells.closed:  # the cell as read, kept: nothing to write
+                    self._set(tab, row, "closed", closed, ("lead_id",))
 
     # ---- Rule 3: client folders -----------------------------------------------------------
 

@@ -190,10 +190,15 @@ def lead_followups(planner: _Planner) -> None:
     # Looked up once, not per lead: in Python 3.11 a member looked up on its enum class is a
     # Python-level call (~0.2 us).
     todo, standby = LeadStatus.TODO, LeadStatus.STANDBY
+    now, quiet_days = planner.now, rules.inactive_after_days
     for record in list(planner.leads.values()):
         row, cells = record.row, record.cells
-        if row is None or cells is None or record.status is None or not record.status.is_open:
-            continue
+        if (
+            row is None
+            or cells is None
+            or (record.status is not todo and record.status is not standby)
+        ):
+            continue  # not an open lead of the tracker
         found = _lead_dates(planner, cells)
         if isinstance(found, list):
             planned.drop(row)
@@ -220,12 +225,12 @@ def lead_followups(planner: _Planner) -> None:
         # A Standby lead waits for its date on purpose (renewals for months): not inactive.
         if record.status is not todo or last is None:
             continue
-        if (planner.now - last).days >= rules.inactive_after_days:
+        if (now - last).days >= quiet_days:
             day = last.date()
             said = inactive.get(day)
             if said is None:
                 # The limit, not the count of days: the note stays the same from day to day.
-                said = inactive[day] = inactive_note(rules.inactive_after_days, last, planner.words)
+                said = inactive[day] = inactive_note(quiet_days, last, planner.words)
             _note_inactive(planner, tab, row, current, record.lead_id, last, said, planned)
     planned.settle()
 
