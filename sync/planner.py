@@ -23,7 +23,7 @@ from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, Stri
 from sync.rules_adoption import adopt
 from sync.rules_followup import is_rule_note, lead_followups, prospect_followup, touch_bases
 from sync.rules_pipeline import closed_value, step_problem
-from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef, cell_text
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
 STRUCK = {"en": "Struck off", "it": "Scartato"}
@@ -126,7 +126,10 @@ class _Planner:
         self.lead_cells = LeadsReader(snapshot.leads, config)
         lead_ids = [cells.lead_id for cells in self.lead_cells.rows]
         prospect_ids = [
-            r.text("lead") for t in snapshot.prospects for r in t.rows if r.get("lead") is not None
+            cell_text(lead)
+            for t in snapshot.prospects
+            for r in t.rows
+            if (lead := r.values.get("lead")) is not None
         ]
         # IDs up to this number reached the tracker once; a higher one in a Lead cell is from a
         # pass that stopped after saving the prospecting file and before saving the tracker.

@@ -131,6 +131,10 @@ _CREATED = header(TabKind.LEADS, "created")
 
 
 def _lead_dates(planner: _Planner, cells: LeadCells) -> _LeadDates | list[str]:
+    if cells.followups is None and cells.last_contact is None:
+        # Most open leads: nothing recorded yet, so only Created is read (and may be wrong).
+        created, problem = planner.lead_cells.date(cells.created)
+        return [f"{_CREATED}: {problem}"] if problem else _LeadDates(None, None, created)
     problems: list[str] = []
     followups = created = None
     try:
