@@ -80,6 +80,13 @@ def pipeline_grid(pipeline: Pipeline) -> Grid:
 
 def _cell(value: CellValue) -> CellValue:
     """A cell as the comparison sees it: '' is empty, 3 == 3.0, spaces around text ignored."""
+    # The common kinds first, by type and not isinstance of a union: this sees every cell.
+    if type(value) is str:
+        return value.strip() or None
+    if type(value) is int or type(value) is float:
+        return round(float(value), 6)
+    if value is None:
+        return None
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, int | float) and not isinstance(value, bool):
