@@ -157,8 +157,11 @@ def lead_lines(
     if reader is None or reader.tab is not tab:
         reader = LeadsReader(tab, config)
     written: dict[int, dict[str, CellValue]] = {}
+    ref = tab.ref
     for cell in plan.cells:
-        if cell.tab == tab.ref:
+        # The planner writes with the snapshot's own TabRef: identity settles most cells
+        # without the dataclass __eq__.
+        if cell.tab is ref or cell.tab == ref:
             written.setdefault(cell.row, {})[cell.field] = cell.value
     # A row reads as the pass read it unless the plan writes a cell a line shows (a Sync
     # note or a Folder changes nothing here); then it is read again with the writes.

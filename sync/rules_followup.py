@@ -163,7 +163,7 @@ class _PlannedNotes:
         self.at = {
             c.row: i
             for i, c in enumerate(planner.cells)
-            if c.tab == tab.ref and c.field == "sync_note"
+            if c.field == "sync_note" and c.tab == tab.ref  # the cheap test first
         }
         self.dropped: set[int] = set()
 
