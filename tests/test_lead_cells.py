@@ -7,13 +7,13 @@ from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
+from test_planner import NOW, config, snapshot
 
 from sync.clientkey import company_key
 from sync.lead_cells import LeadsReader
 from sync.pipeline_plan import pipeline_of
 from sync.planner import plan
 from sync.snapshot import CellsView, CellValue, Picker, Row, Snapshot, Tab, cell_text
-from tests.test_planner import NOW, config, snapshot
 
 COLUMNS = {"a": 0, "b": 1, "c": 2, "d": 4}  # column 3 holds no field
 
