@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 LEGAL_SUFFIXES = frozenset(
     {
@@ -32,21 +31,30 @@ FREE_MAIL_DOMAINS = frozenset(
 # Second-level labels under which companies register (acme.co.uk, acme.com.au).
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "ltd", "plc"})
 
-_NOT_WORD = re.compile(r"[^\w]+")
+_SEPARATORS = re.compile(r"[\W_]+")  # punctuation, spacing and underscores
+# The same for ASCII text, as a byte table: most names are ASCII, and the regex is slow.
+_NOT_ALNUM = bytes(b for b in range(128) if not chr(b).isalnum())
+_ASCII_SEPARATORS = bytes.maketrans(_NOT_ALNUM, b" " * len(_NOT_ALNUM))
+_INITIAL_DOT = re.compile(r"(?<=\b\w)\.(?=\w\b)")  # the dots of "s.r.l"
 
 
 def _fold(text: str) -> str:
+    if text.isascii():  # no accents to take off: NFKD leaves ASCII as it is
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-@lru_cache(maxsize=65536)  # the same companies come back on every lead of theirs and every pass
 def company_key(company: str) -> str:
     """Lower case, accents, punctuation, spacing and trailing legal suffixes removed."""
     folded = _fold(company).replace("&", " and ")
     # "S.r.l." and "S.p.A." must collapse to one token before suffixes are recognised.
-    folded = re.sub(r"(?<=\b\w)\.(?=\w\b)", "", folded).replace(".", " ")
-    words = [w for w in _NOT_WORD.sub(" ", folded).replace("_", " ").split() if w]
+    if "." in folded:
+        folded = _INITIAL_DOT.sub("", folded)
+    if folded.isascii():
+        words = folded.encode().translate(_ASCII_SEPARATORS).decode().split()
+    else:
+        words = _SEPARATORS.sub(" ", folded).split()
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)

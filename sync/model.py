@@ -26,11 +26,15 @@ class LeadStatus(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        return self in (LeadStatus.TODO, LeadStatus.STANDBY)
+        return self in _OPEN
 
     def word(self, language: Language) -> str:
         return self.value if language == "en" else _ITALIAN[self]
 
+
+# Looked up once: a member looked up on the class costs more than the comparison, and every
+# rule asks this of every lead.
+_OPEN = (LeadStatus.TODO, LeadStatus.STANDBY)
 
 _ITALIAN = {
     LeadStatus.TODO: "Da fare",

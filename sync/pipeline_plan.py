@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sync.config import Config
+from sync.lead_cells import LeadsReader
 from sync.pipeline import Pipeline, compute, lead_lines
 from sync.plan import Plan, Problem, RewriteTab
 from sync.snapshot import CellValue, Snapshot
@@ -79,6 +80,13 @@ def pipeline_grid(pipeline: Pipeline) -> Grid:
 
 def _cell(value: CellValue) -> CellValue:
     """A cell as the comparison sees it: '' is empty, 3 == 3.0, spaces around text ignored."""
+    # The common kinds first, by type and not isinstance of a union: this sees every cell.
+    if type(value) is str:
+        return value.strip() or None
+    if type(value) is int or type(value) is float:
+        return round(float(value), 6)
+    if value is None:
+        return None
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -101,18 +109,33 @@ def today_of(snapshot: Snapshot, now: datetime, config: Config) -> datetime:
     return now.astimezone(zone)
 
 
-def pipeline_of(snapshot: Snapshot, plan: Plan, now: datetime, config: Config) -> Pipeline:
-    """The numbers of the Pipeline tab (and of `leadsync today`) once `plan` is applied."""
+def pipeline_of(
+    snapshot: Snapshot,
+    plan: Plan,
+    now: datetime,
+    config: Config,
+    leads: LeadsReader | None = None,
+) -> Pipeline:
+    """The numbers of the Pipeline tab (and of `leadsync today`) once `plan` is applied.
+
+    `leads`: the pass's reading of the Leads tab, which the planner made already.
+    """
     today = today_of(snapshot, now, config).date()
-    return compute(lead_lines(snapshot, plan, config), today, config.pipeline)
+    return compute(lead_lines(snapshot, plan, config, leads), today, config.pipeline)
 
 
-def with_pipeline(plan: Plan, snapshot: Snapshot, now: datetime, config: Config) -> Plan:
+def with_pipeline(
+    plan: Plan,
+    snapshot: Snapshot,
+    now: datetime,
+    config: Config,
+    leads: LeadsReader | None = None,
+) -> Plan:
     """`plan` with a rewrite of the Pipeline tab when what it shows is out of date."""
     tab = snapshot.pipeline
     if tab is None:
         return plan
-    grid = pipeline_grid(pipeline_of(snapshot, plan, now, config))
+    grid = pipeline_grid(pipeline_of(snapshot, plan, now, config, leads))
     shown = normalised(tab.rows)
     if tab.exists and shown == normalised(grid):
         return plan

@@ -12,17 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sync.clientkey import client_key
+from sync.clientkey import company_key, domain_key
 from sync.config import Config
 from sync.dates import DateError, read_date
 from sync.headers import FIELDS, TabKind, header
-from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag, parse_status
+from sync.lead_cells import LeadCells, LeadsReader
+from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag
 from sync.pipeline_plan import with_pipeline
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
 from sync.rules_adoption import adopt
 from sync.rules_followup import is_rule_note, lead_followups, prospect_followup, touch_bases
 from sync.rules_pipeline import closed_value, step_problem
-from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef, cell_text
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
 STRUCK = {"en": "Struck off", "it": "Scartato"}
@@ -46,7 +47,8 @@ def plan(snapshot: Snapshot, now: datetime, config: Config) -> Plan:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware; the planner never guesses a zone")
     # The Pipeline tab shows the leads as this plan leaves them, so it is planned last.
-    return with_pipeline(_Planner(snapshot, now, config).run(), snapshot, now, config)
+    planner = _Planner(snapshot, now, config)
+    return with_pipeline(planner.run(), snapshot, now, config, planner.lead_cells)
 
 
 def same(a: CellValue, b: CellValue) -> bool:
@@ -76,7 +78,15 @@ def _number(prefix: str, value: str) -> int | None:
 
 
 def _sequence(prefix: str, values: Iterable[str]) -> int:
-    return max((n for v in values if (n := _number(prefix, v)) is not None), default=0)
+    """The highest number among the values that are `prefix` and digits; 0 if none is."""
+    start = len(prefix)
+    highest = 0
+    for value in values:  # _number's test, inline: every ID of a pass goes through here
+        if value.startswith(prefix) and value[start:].isdecimal():
+            number = int(value[start:])
+            if number > highest:
+                highest = number
+    return highest
 
 
 @dataclass(slots=True)
@@ -90,6 +100,7 @@ class _LeadRecord:
     folder: str
     row: Row | None = None  # None for a lead this pass creates
     new_values: dict[str, CellValue] = field(default_factory=dict)
+    cells: LeadCells | None = None  # the row as read and parsed; None for a lead this pass creates
 
 
 class _Planner:
@@ -111,9 +122,14 @@ class _Planner:
         self._folder_appends: list[AppendRow] = []
         self.noted: set[tuple[TabRef, int]] = set()  # rows this pass writes a note into
         self.adopted: set[int] = set()  # Leads rows this pass gives an ID (Rule 6)
-        lead_ids = [r.text("lead_id") for r in snapshot.leads.rows]
+        # Every lead rule reads the same cells of every lead: read and parsed once, here.
+        self.lead_cells = LeadsReader(snapshot.leads, config)
+        lead_ids = [cells.lead_id for cells in self.lead_cells.rows]
         prospect_ids = [
-            r.text("lead") for t in snapshot.prospects for r in t.rows if r.get("lead") is not None
+            cell_text(lead)
+            for t in snapshot.prospects
+            for r in t.rows
+            if (lead := r.values.get("lead")) is not None
         ]
         # IDs up to this number reached the tracker once; a higher one in a Lead cell is from a
         # pass that stopped after saving the prospecting file and before saving the tracker.
@@ -127,6 +143,8 @@ class _Planner:
         # lead ID -> the prospect row that carries it (named only if a second row claims it)
         self.linked: dict[str, tuple[Tab, Row]] = {}
         folder_ids = [r.text("folder") for r in snapshot.clients.rows]
+        # Company -> its client key, for this pass: a client's leads share their company.
+        self._company_keys: dict[str, str] = {}
         self.next_folder = _sequence(config.rules.folder_id_prefix, folder_ids)
 
     # ---- plumbing -------------------------------------------------------------------------
@@ -180,7 +198,8 @@ class _Planner:
         return {k: row.get(k) for k in keys if k in tab.columns}
 
     def _set(self, tab: Tab, row: Row, key: str, value: CellValue, expect: Iterable[str]) -> None:
-        if not same(row.get(key), value):
+        current = row.get(key)
+        if current != value and not same(current, value):  # equal values are the same cell
             self.cells.append(
                 SetCell(tab.ref, row.number, key, value, self._expect(tab, row, expect))
             )
@@ -194,6 +213,8 @@ class _Planner:
         A note a person typed is only ever replaced by a problem report, never cleared.
         """
         current = row.text("sync_note")
+        if not note and not current:
+            return  # nothing said, nothing to clear
         if note:
             self.noted.add((tab.ref, row.number))
         if (
@@ -212,6 +233,13 @@ class _Planner:
     def _date(self, tab: Tab, value: CellValue) -> datetime | None:
         return read_date(value, tab.date_order or self.config.date_order, tab.epoch)
 
+    def client_key(self, company: str, email: str) -> str:
+        """clientkey.client_key, worked out once per company in a pass."""
+        key = self._company_keys.get(company)
+        if key is None:
+            key = self._company_keys[company] = company_key(company)
+        return key or domain_key(email)
+
     def _new_lead_id(self) -> str:
         self.next_lead += 1
         return f"{self.config.rules.lead_id_prefix}{self.next_lead:04d}"
@@ -220,8 +248,8 @@ class _Planner:
 
     def _read_existing_leads(self) -> None:
         tab = self.snap.leads
-        for row in tab.rows:
-            lead_id = row.text("lead_id")
+        for row, cells in zip(tab.rows, self.lead_cells.rows, strict=True):
+            lead_id = cells.lead_id
             if not lead_id:
                 lead_id = adopt(self, tab, row) or ""  # Rule 6: hand-typed leads
                 if not lead_id:
@@ -238,12 +266,8 @@ class _Planner:
                     ["lead_id"],
                 )
                 continue
-            try:
-                status = parse_status(row.get("status"))
-            except ValueError:
-                status = None
             self.leads[lead_id] = _LeadRecord(
-                lead_id, row.text("company"), row.text("email"), status, row.text("folder"), row
+                lead_id, cells.company, cells.email, cells.status, cells.folder, row, cells=cells
             )
 
     def _prospect_row(self, tab: Tab, row: Row) -> None:
@@ -410,41 +434,37 @@ class _Planner:
 
     def _next_steps(self) -> None:
         tab = self.snap.leads
+        todo = LeadStatus.TODO.word(self.words)
+        # Looked up once, not per lead: in Python 3.11 a member looked up on its enum class
+        # is a Python-level call (~0.2 us), and these loops see every lead.
+        standby = LeadStatus.STANDBY
         for record in list(self.leads.values()):
-            row = record.row
-            if row is None:
+            row, cells = record.row, record.cells
+            if row is None or cells is None:
                 continue
             expect = ("lead_id",)
-            messages = []
-            try:
-                status = parse_status(row.get("status"))
-            except ValueError as error:
-                messages.append(str(error))
-                status = None
+            if cells.status_problem:
+                self._problem(tab, row, [cells.status_problem], expect)
+                continue
+            status = cells.status
             # Only a Standby lead needs its date; an unreadable one moves it to To-do with the
             # reason (Rule 2), after which the date no longer matters and is no problem.
-            next_date = None
-            date_problem = ""
-            try:
-                next_date = self._date(tab, row.get("next_action_date"))
-            except DateError as error:
-                date_problem = f"Next action date: {error}"
-            if messages:
-                self._problem(tab, row, messages, expect)
-                continue
-            todo = LeadStatus.TODO.word(self.words)
+            next_date = cells.next_date
+            date_problem = cells.next_date_problem
+            if date_problem:
+                date_problem = f"Next action date: {date_problem}"
             if status is None:
                 status = self._initial_status(next_date)
                 self._set(tab, row, "status", status.word(self.words), expect)
                 self.events.append(f"give {record.lead_id} the status {status.value}")
-            elif status is LeadStatus.STANDBY and next_date is None:
+            elif status is standby and next_date is None:
                 why = date_problem or "Next action date is empty"
                 self._set(tab, row, "status", todo, expect)
                 self._note(tab, row, f"Moved to To-do: {why}", expect)
                 status = LeadStatus.TODO
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do ({why})")
-            elif status is LeadStatus.STANDBY and next_date is not None and next_date <= self.now:
+            elif status is standby and next_date is not None and next_date <= self.now:
                 self._set(tab, row, "status", todo, expect)
                 self._note(tab, row, f"Due {next_date:%Y-%m-%d}: moved to To-do", expect)
                 status = LeadStatus.TODO
@@ -459,26 +479,29 @@ class _Planner:
         (which would make the note flip from pass to pass).
         """
         tab = self.snap.leads
-        for row in tab.rows:
+        for row, cells in zip(tab.rows, self.lead_cells.rows, strict=True):
+            if not cells.sync_note:
+                continue  # nothing to clear
             if (tab.ref, row.number) in self.noted:
                 continue
-            if row.text("lead_id") or row.number in self.adopted:
+            if cells.lead_id or row.number in self.adopted:
                 self._note(tab, row, "", ("lead_id",))
 
     # ---- Rule 4: renewals -----------------------------------------------------------------
 
     def _renewals(self) -> None:
         tab = self.snap.leads
-        renewed = {r.row.text("renewal_of") for r in self.leads.values() if r.row is not None}
+        renewed = {r.cells.renewal_of for r in self.leads.values() if r.cells is not None}
         notice = timedelta(days=self.config.rules.renewal_notice_days)
+        won = LeadStatus.WON  # looked up once (see _next_steps)
         for record in list(self.leads.values()):
             row = record.row
-            if row is None or record.status is not LeadStatus.WON or record.lead_id in renewed:
+            if row is None or record.status is not won or record.lead_id in renewed:
                 continue
-            try:
-                renewal = self._date(tab, row.get("renewal_date"))
-            except DateError as error:
-                self._problem(tab, row, [f"Renewal date: {error}"], ("lead_id",))
+            assert record.cells is not None
+            renewal, problem = self.lead_cells.date(record.cells.renewal_date)
+            if problem:
+                self._problem(tab, row, [f"Renewal date: {problem}"], ("lead_id",))
                 continue
             if renewal is None:
                 continue
@@ -505,34 +528,48 @@ class _Planner:
     def _pipeline_cells(self) -> None:
         tab = self.snap.leads
         today = self.now.date()
+        has_closed = "closed" in tab.columns
         for record in self.leads.values():
-            row = record.row
-            if row is None:
+            row, cells = record.row, record.cells
+            if row is None or cells is None:
                 continue
-            problem = step_problem(row, self.config.pipeline)
-            if problem:
-                self._problem(tab, row, [problem], ("lead_id",))
-            if "closed" in tab.columns:
-                closed = closed_value(record.status, row.get("closed"), today)
-                self._set(tab, row, "closed", closed, ("lead_id",))
+            if cells.step:  # an empty Step is the first step, no problem
+                step = self.lead_cells.step(cells.step)
+                problem = step_problem(cells.step, step, self.config.pipeline)
+                if problem:
+                    self._problem(tab, row, [problem], ("lead_id",))
+            if has_closed:
+                closed = closed_value(record.status, cells.closed, today)
+                if closed is not cells.closed:  # the cell as read, kept: nothing to write
+                    self._set(tab, row, "closed", closed, ("lead_id",))
 
     # ---- Rule 3: client folders -----------------------------------------------------------
 
     def _folders(self) -> None:
-        groups: dict[str, list[_LeadRecord]] = defaultdict(list)
+        groups: dict[str, list[_LeadRecord]] = {}
         for record in self.leads.values():
-            key = client_key(record.company, record.email)
+            key = self.client_key(record.company, record.email)
             if key:
-                groups[key].append(record)
+                members = groups.get(key)
+                if members is None:
+                    groups[key] = [record]
+                else:
+                    members.append(record)
         tab = self.snap.clients
-        existing = {row.text("client_key"): row for row in tab.rows if row.text("client_key")}
-        for key in sorted(set(groups) | set(existing)):
+        existing: dict[str, Row] = {}
+        for held in tab.rows:
+            if key := held.text("client_key"):
+                existing[key] = held  # a key on two rows: the last one counts
+        for key in sorted(groups.keys() | existing.keys()):
             members = groups.get(key, [])
             row = existing.get(key)
             if row is None and len(members) < 2:
                 continue
-            lead_ids = ", ".join(r.lead_id for r in members)
-            open_count = sum(1 for r in members if r.status is not None and r.status.is_open)
+            lead_ids = ", ".join([r.lead_id for r in members])
+            open_count = 0
+            for r in members:  # a plain loop: this runs for every client
+                if r.status is not None and r.status.is_open:
+                    open_count += 1
             if row is None:
                 self.next_folder += 1
                 folder_id = f"{self.config.rules.folder_id_prefix}{self.next_folder:03d}"
@@ -564,7 +601,8 @@ class _Planner:
                     self.counts["folders_updated"] += 1
                     self.events.append(f"update folder {folder_id} ({lead_ids})")
             for record in members:
-                self._file_lead(record, folder_id)
+                if record.row is None or record.folder != folder_id:
+                    self._file_lead(record, folder_id)
 
     def _file_lead(self, record: _LeadRecord, folder_id: str) -> None:
         if record.row is None:

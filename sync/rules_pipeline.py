@@ -8,22 +8,26 @@ from __future__ import annotations
 from datetime import date
 
 from sync.model import LeadStatus
-from sync.pipeline_config import PipelineSettings
-from sync.snapshot import CellValue, Row
+from sync.pipeline_config import PipelineSettings, PipelineStep
+from sync.snapshot import CellValue
 
 
-def step_problem(row: Row, settings: PipelineSettings) -> str | None:
-    """Why the row's Step cell names no configured step; None when it does or is empty.
+def step_problem(text: str, step: PipelineStep | None, settings: PipelineSettings) -> str | None:
+    """Why a Step cell's text names no configured step; None when it does or is empty.
 
-    An empty Step is the first step: a lead nobody has moved yet is where every lead starts.
+    `step` is the step `text` names (`settings.find`, which the caller may have looked up
+    once for many rows). An empty Step is the first step: a lead nobody has moved yet is where
+    every lead starts.
     """
-    text = row.text("step")
-    if not text or settings.find(text) is not None:
+    if not text or step is not None:
         return None
     return (
         f"Step '{text}' is not one of {', '.join(settings.names())}: pick one from the list, "
         f"or leave it empty for {settings.first.name}"
     )
+
+
+_CLOSED = (LeadStatus.WON, LeadStatus.LOST)  # looked up once: every lead's status is checked
 
 
 def closed_value(status: LeadStatus | None, current: CellValue, today: date) -> CellValue:
@@ -33,7 +37,7 @@ def closed_value(status: LeadStatus | None, current: CellValue, today: date) -> 
     that it is counted afresh when it closes again. An unreadable status changes nothing.
     """
     empty = current is None or (isinstance(current, str) and not current.strip())
-    if status in (LeadStatus.WON, LeadStatus.LOST):
+    if status in _CLOSED:
         return today if empty else current
     if status is not None and status.is_open:
         return None

@@ -6,9 +6,11 @@ A snapshot is immutable and backend-neutral. Cell values are what the spreadshee
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
+from typing import Any
 
 from sync.dates import EPOCH_1900, DateOrder
 from sync.headers import TabKind
@@ -70,12 +72,61 @@ class Row:
         return self.values.get(key)
 
     def text(self, key: str) -> str:
-        value = self.values.get(key)
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value).strip()
+        return cell_text(self.values.get(key))
+
+
+def cell_text(value: CellValue) -> str:
+    """A cell as text, as a person reads it: '' when empty, 3.0 as '3', spaces around gone."""
+    if type(value) is str:  # most cells, so first
+        return value.strip()
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class Picker:
+    """Reads the same fields of many rows, each row in one step (for a pass over a whole tab).
+
+    For rows read as lists (CellsView) the fields' positions are looked up once per tab, not
+    once per cell. An empty cell may come back as '' where `get` says None: whoever picks
+    reads both as empty (cell_text and the date, status and number parsers all do).
+    """
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = tuple(keys)
+        self._columns: Mapping[str, int] | None = None  # the tab the positions are for
+        self._top = 0  # cells from here on are of no field picked; a row is cut there
+        self._pad: list[CellValue] = []
+        self._at: Callable[[Sequence[CellValue]], Any] = itemgetter(0)
+
+    def __call__(self, values: Mapping[str, CellValue]) -> tuple[CellValue, ...]:
+        if type(values) is not CellsView:
+            return tuple([values.get(key) for key in self.keys])
+        if values._columns is not self._columns:
+            self._locate(values._columns)
+        cells = values._cells
+        top = self._top
+        # Cut at `top` with one None after it, where the fields the tab lacks point; a row the
+        # backend trimmed of its empty last cells is padded to the same length.
+        short = len(cells) <= top
+        row = [*cells, *self._pad[len(cells) :]] if short else [*cells[:top], None]
+        picked: tuple[CellValue, ...] = self._at(row)
+        return picked
+
+    def _locate(self, columns: Mapping[str, int]) -> None:
+        found = [columns.get(key) for key in self.keys]
+        top = max((p for p in found if p is not None), default=-1) + 1
+        positions = [top if p is None else p for p in found]
+        self._columns = columns
+        self._top = top
+        self._pad = [None] * (top + 1)
+        if len(positions) > 1:
+            self._at = itemgetter(*positions)
+        else:  # itemgetter of one position gives the cell, not a 1-tuple
+            only = positions[0]
+            self._at = lambda row: (row[only],)
 
 
 @dataclass(frozen=True)
