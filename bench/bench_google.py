@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 # The stand-in and the helpers that point the engine at it live with the tests.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -159,6 +160,30 @@ class _Bodies:
         self.bodies.append(response.content)
 
 
+class _SentBodies:
+    """Every API answer body the stand-in sends, kept on its side as it leaves.
+
+    The engine reads its answers streamed, in one piece (sync/google_client.py): a client
+    side hook reading `response.content` would read them in requests' 10 KB chunks instead,
+    on the pass's thread, and leave the engine an empty body. The stand-in's handler threads
+    keep the bytes instead; token answers are left out, as the client hook never saw them.
+    """
+
+    def __init__(self, standin: StandIn) -> None:
+        self.bodies: list[bytes] = []
+        handler = standin._server.RequestHandlerClass
+        send = handler._send  # type: ignore[attr-defined]
+        kept = self.bodies
+
+        def keeping(self: Any, status: int, data: bytes) -> None:
+            # Kept before it leaves: once the client has the answer, the body is in the list.
+            if urlsplit(self.path).path != "/token":
+                kept.append(data)
+            send(self, status, data)
+
+        handler._send = keeping  # type: ignore[attr-defined]
+
+
 def _traffic(standin: StandIn, responses: int, wall: float) -> Traffic:
     # The server logs a call after sending its answer, so the last entry can trail the client.
     deadline = time.monotonic() + 5
@@ -191,7 +216,7 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 
 def _measure_pass(
-    standin: StandIn, config: Config, client: SheetsClient, captured: _Bodies
+    standin: StandIn, config: Config, client: SheetsClient, captured: _SentBodies
 ) -> PassFigures:
     standin.clear_log()
     captured.bodies.clear()
@@ -221,8 +246,7 @@ def _engine_passes(
         config = load_config(_write_config(folder, spreadsheet))
         credentials = _signed_in(config)
         client = SheetsClient(credentials, who(credentials))
-        captured = _Bodies()
-        client.http.session.hooks["response"].append(captured)
+        captured = _SentBodies(standin)
         with _frozen_heap():
             busy = _measure_pass(standin, config, client, captured)
             on_sheet = GoogleTeam(standin, folder, spreadsheet, spreadsheet, key)
