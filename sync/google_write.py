@@ -15,6 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from itertools import compress, count, repeat
 from operator import ne
 from typing import Any
@@ -128,6 +129,21 @@ _EMPTY_SHOWN = {"stringValue": ""}
 _ABSENT = object()  # equal to nothing a reply or a read holds
 
 
+class _Any:
+    """Equal to anything: stands in the read for a cell the write sets, not compared."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_ANY = _Any()
+
+
 def _unequal(cells: list[dict[str, Any]], read: list[Any]) -> list[int]:
     """Indexes where a reply's CellData does not hold exactly the raw value read there.
 
@@ -141,6 +157,17 @@ def _unequal(cells: list[dict[str, Any]], read: list[Any]) -> list[int]:
     return list(compress(count(), map(ne, values, read)))
 
 
+def _shows_as_text(cell: dict[str, Any]) -> bool:
+    """Whether from_cell_data takes this cell's formattedValue (an error) for its value."""
+    shown = cell.get("effectiveValue")
+    if not shown:
+        return False
+    return not any(kind in shown for kind in _VALUE_KINDS)
+
+
+_VALUE_KINDS = ("stringValue", "numberValue", "boolValue")
+
+
 class Writer:
     def __init__(self, client: SheetsClient, state: SheetState) -> None:
         self.client = client
@@ -148,6 +175,7 @@ class Writer:
         # The tab of the last lookup: a write's requests come tab after tab, and a TabRef,
         # a dataclass, hashes in Python, thousands of times a write.
         self._last: tuple[TabRef, TabState] | None = None
+        self._dates: dict[date, dict[str, Any]] = {}
 
     # ---- building requests ----------------------------------------------------------------
 
@@ -159,13 +187,24 @@ class Writer:
         self._last = (ref, tab)
         return tab
 
+    def _data(self, value: CellValue) -> dict[str, Any]:
+        """cell_data(value), one object for each date: a pass writes the same day into
+        thousands of cells, and request bodies are only ever encoded, never changed."""
+        # Naive only: aware datetimes can be equal at different wall-clock times.
+        if type(value) is date or (type(value) is datetime and value.tzinfo is None):
+            found = self._dates.get(value)
+            if found is None:
+                found = self._dates[value] = cell_data(value)
+            return found
+        return cell_data(value)
+
     def _written_columns(self, write: _RowWrite) -> set[int]:
         tab = self._tab(write.tab)
         return {tab.columns[key] - 1 for key in write.cells}
 
     def _cell(self, ref: TabRef, row: int, key: str, value: CellValue) -> dict[str, Any]:
         tab = self._tab(ref)
-        data = cell_data(value)
+        data = self._data(value)
         return {
             "updateCells": {
                 "rows": [{"values": [data]}],
@@ -292,7 +331,7 @@ class Writer:
             line = [empty] * max(columns.values())
             for key, value in append.values.items():
                 if key in columns:
-                    data = line[columns[key] - 1] = cell_data(value)
+                    data = line[columns[key] - 1] = self._data(value)
                     if "userEnteredFormat" in data:  # what fields_for says of the tab's rows
                         dated.add(append.tab)
             by_tab.setdefault(append.tab, []).append({"values": line})
@@ -434,9 +473,11 @@ class Writer:
         read: list[Any] = []
         starts: list[int] = []
         for write in groups:
-            was = self._tab(write.tab).rows.get(write.row, [])
+            tab = self._tab(write.tab)
+            was = tab.rows.get(write.row, [])
             now = landed.get((write.tab.tab, write.at), [])
-            starts.append(len(cells))
+            start = len(cells)
+            starts.append(start)
             cells += now
             read += was
             # A cell past a row's end is empty: "" is as empty as None to `same`.
@@ -444,18 +485,21 @@ class Writer:
                 cells += [_NO_CELL] * (len(was) - len(now))
             elif len(was) < len(now):
                 read += [""] * (len(now) - len(was))
+            # The cells the write sets are not compared (_written_columns).
+            end = len(cells)
+            for key in write.cells:
+                at = start + tab.columns[key] - 1
+                if at < end:
+                    read[at] = _ANY
         missed: dict[int, _RowWrite] = {}
-        skip: set[int] = set()
-        skip_at = -1
         for index in _unequal(cells, read):
             at = bisect_right(starts, index) - 1  # the write whose row holds this cell
             if at in missed:
                 continue
-            if at != skip_at:
-                skip, skip_at = self._written_columns(groups[at]), at
-            if index - starts[at] in skip:
-                continue
-            if not same(from_cell_data(cells[index]), read[index]):
+            cell, want = cells[index], read[index]
+            if cell.get("formattedValue", _ABSENT) == want and _shows_as_text(cell):
+                continue  # an error: its text is what the read gave (#N/A), and what `same` gets
+            if not same(from_cell_data(cell), want):
                 missed[at] = groups[at]
         return [missed[at] for at in sorted(missed)]
 
