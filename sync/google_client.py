@@ -1,4 +1,4 @@
-"""The few Sheets API calls a pass makes, through gspread, with retries and readable errors.
+"""The few Sheets API calls a pass makes, with retries and readable errors.
 
 gspread is given its session through its supported extension point (`Client(auth=None,
 session=...)`). The session is google-auth's AuthorizedSession, which refreshes tokens; it can
@@ -6,10 +6,11 @@ be pointed at another API root (a private gateway, or the local stand-in the tes
 LEADSYNC_GOOGLE_API_ENDPOINT, leaving every path and body exactly as Google's.
 
 Answers run to megabytes (a values.batchGet of every prospect, a write's rows sent back), so
-the calls go to the session themselves rather than through gspread's helpers: a streamed
-response is read in one piece instead of requests' 10 KB chunks, and JSON is encoded and
-decoded by orjson straight from and to bytes (see _encode and _decode for where they fall
-back on the standard library, so that any body reads as it did before).
+the calls go to that session themselves, with gspread's URLs and its APIError, rather than
+through gspread's helpers: a streamed response is read in one piece instead of requests'
+10 KB chunks, and JSON is encoded and decoded by orjson straight from and to bytes (see
+_encode and _decode for where they fall back on the standard library, so that any body
+reads as it did before).
 """
 
 from __future__ import annotations
@@ -75,7 +76,10 @@ def _decode(response: requests.Response) -> Any:
     except orjson.JSONDecodeError:
         # What orjson refuses and the standard library takes (a lone surrogate, NaN), or
         # what is no JSON at all: read and refused as requests' Response.json() does.
-        text = str(body, response.encoding or "utf-8", errors="replace")
+        try:
+            text = str(body, response.encoding or "utf-8", errors="replace")
+        except LookupError:  # a charset Python does not know
+            text = str(body, errors="replace")
         try:
             return json.loads(text)
         except json.JSONDecodeError as error:
