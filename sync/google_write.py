@@ -123,6 +123,7 @@ _KIND: dict[type, str] = {
     float: "numberValue",
     bool: "boolValue",
 }
+_VALUE_KINDS = ("stringValue", "numberValue", "boolValue")  # what from_cell_data looks for
 _NO_CELL: dict[str, Any] = {}
 # Stands for a missing effectiveValue: next to an empty read cell ("") it shows "".
 _EMPTY_SHOWN = {"stringValue": ""}
@@ -163,9 +164,6 @@ def _shows_as_text(cell: dict[str, Any]) -> bool:
     if not shown:
         return False
     return not any(kind in shown for kind in _VALUE_KINDS)
-
-
-_VALUE_KINDS = ("stringValue", "numberValue", "boolValue")
 
 
 class Writer:
