@@ -30,7 +30,13 @@ def quote_tab(tab: str) -> str:
 
 
 def row_range(tab: str, row: int, width: int) -> str:
-    return f"{quote_tab(tab)}!A{row}:{column_letters(max(width, 1))}{row}"
+    before, between = row_range_parts(tab, width)
+    return f"{before}{row}{between}{row}"
+
+
+def row_range_parts(tab: str, width: int) -> tuple[str, str]:
+    """What a row_range is made of around its row number, for thousands of rows of a tab."""
+    return f"{quote_tab(tab)}!A", f":{column_letters(max(width, 1))}"
 
 
 def from_api(value: Any) -> CellValue:
@@ -61,6 +67,8 @@ def serial(moment: datetime | date) -> float:
 
 def cell_data(value: CellValue) -> dict[str, Any]:
     """CellData that writes `value` literally: text is never parsed into a formula or number."""
+    if type(value) is str:  # most cells, first: a write builds thousands of these
+        return {"userEnteredValue": {"stringValue": value}} if value else {}
     if value is None or value == "":
         return {}
     if isinstance(value, bool):
@@ -77,8 +85,18 @@ def cell_data(value: CellValue) -> dict[str, Any]:
     return {"userEnteredValue": {"stringValue": str(value)}}
 
 
+VALUE_FIELDS = "userEnteredValue"
+# A date needs its format written with it or it shows as a bare number.
+DATED_FIELDS = "userEnteredValue,userEnteredFormat.numberFormat"
+
+
 def fields_for(cells: list[dict[str, Any]]) -> str:
-    # A date needs its format written with it or it shows as a bare number.
-    if any("userEnteredFormat" in c for c in cells):
-        return "userEnteredValue,userEnteredFormat.numberFormat"
-    return "userEnteredValue"
+    for cell in cells:
+        if "userEnteredFormat" in cell:
+            return DATED_FIELDS
+    return VALUE_FIELDS
+
+
+def fields_of(cell: dict[str, Any]) -> str:
+    """fields_for([cell]), for the one cell of most writes."""
+    return DATED_FIELDS if "userEnteredFormat" in cell else VALUE_FIELDS

@@ -1,24 +1,37 @@
-"""The few Sheets API calls a pass makes, through gspread, with retries and readable errors.
+"""The few Sheets API calls a pass makes, with retries and readable errors.
 
 gspread is given its session through its supported extension point (`Client(auth=None,
 session=...)`). The session is google-auth's AuthorizedSession, which refreshes tokens; it can
 be pointed at another API root (a private gateway, or the local stand-in the tests run) with
 LEADSYNC_GOOGLE_API_ENDPOINT, leaving every path and body exactly as Google's.
+
+Answers run to megabytes (a values.batchGet of every prospect, a write's rows sent back), so
+the calls go to that session themselves, with gspread's URLs and its APIError, rather than
+through gspread's helpers: a streamed response is read in one piece instead of requests'
+10 KB chunks, and JSON is encoded and decoded by orjson straight from and to bytes (see
+_encode and _decode for where they fall back on the standard library, so that any body
+reads as it did before).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import gspread
+import orjson
 import requests
 from google.auth.credentials import Credentials
 from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError
-from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
+from gspread.urls import (
+    SPREADSHEET_BATCH_UPDATE_URL,
+    SPREADSHEET_URL,
+    SPREADSHEET_VALUES_BATCH_URL,
+)
 
 from sync.errors import BackendError, RequestRejected, RetryPass
 from sync.retry import Backoff
@@ -47,6 +60,32 @@ class _Session(AuthorizedSession):
         return cast(requests.Response, answer)
 
 
+def _encode(body: Mapping[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        # What orjson refuses (an integer past 64 bits) goes as requests' json= sends it.
+        return json.dumps(body, allow_nan=False).encode("utf-8")
+
+
+def _decode(response: requests.Response) -> Any:
+    # chunk_size=None reads the body as it arrives, in one piece when its length is known.
+    body = b"".join(response.iter_content(chunk_size=None))
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        # What orjson refuses and the standard library takes (a lone surrogate, NaN), or
+        # what is no JSON at all: read and refused as requests' Response.json() does.
+        try:
+            text = str(body, response.encoding or "utf-8", errors="replace")
+        except LookupError:  # a charset Python does not know
+            text = str(body, errors="replace")
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise requests.JSONDecodeError(error.msg, error.doc, error.pos) from None
+
+
 class _Transient(Exception):
     def __init__(self, status: int | None, detail: str, retry_after: float | None) -> None:
         super().__init__(detail)
@@ -70,9 +109,9 @@ class SheetsClient:
     # ---- the calls ------------------------------------------------------------------------
 
     def metadata(self, spreadsheet: str, fields: str) -> dict[str, Any]:
+        params = {"fields": fields}
         return self._read(
-            spreadsheet,
-            lambda: dict(self.http.fetch_sheet_metadata(spreadsheet, params={"fields": fields})),
+            spreadsheet, lambda: dict(self._fetch("get", SPREADSHEET_URL % spreadsheet, params))
         )
 
     def values(
@@ -83,10 +122,10 @@ class SheetsClient:
             "valueRenderOption": "UNFORMATTED_VALUE",
             "dateTimeRenderOption": "SERIAL_NUMBER",
             "majorDimension": major,
+            "ranges": list(ranges),
         }
-        answer = self._read(
-            spreadsheet, lambda: self.http.values_batch_get(spreadsheet, list(ranges), params)
-        )
+        url = SPREADSHEET_VALUES_BATCH_URL % spreadsheet
+        answer = self._read(spreadsheet, lambda: self._fetch("get", url, params))
         return list(answer.get("valueRanges", []))
 
     def batch_update(
@@ -111,11 +150,36 @@ class SheetsClient:
     def _post_batch(
         self, spreadsheet: str, body: Mapping[str, Any], fields: str | None
     ) -> dict[str, Any]:
-        # gspread's batch_update takes no query parameters; its request() does, and `fields`
-        # (a partial response) keeps a reply with grid data to the values the engine reads.
+        # `fields` (a partial response) keeps a reply with grid data to the values it checks.
         params: dict[str, Any] | None = {"fields": fields} if fields else None
         url = SPREADSHEET_BATCH_UPDATE_URL % spreadsheet
-        return dict(self.http.request("post", url, json=body, params=params).json())
+        return dict(self._fetch("post", url, params, body))
+
+    def _fetch(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """One call as gspread's HTTPClient.request makes it, the body read in one piece."""
+        data: bytes | None = None
+        headers: dict[str, str] | None = None
+        if body is not None:
+            data = _encode(body)
+            headers = {"Content-Type": "application/json"}
+        response = self.http.session.request(
+            method,
+            url,
+            params=params,
+            data=data,
+            headers=headers,
+            timeout=self.http.timeout,
+            stream=True,
+        )
+        if not response.ok:
+            raise APIError(response)  # it reads the error body itself
+        return _decode(response)
 
     def _read(self, spreadsheet: str, call: Callable[[], T]) -> T:
         for retry in range(self.backoff.attempts):

@@ -12,18 +12,24 @@ on the row it was meant for, found again by its content.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from itertools import compress, count, repeat
+from operator import ne
 from typing import Any
 
 from sync.errors import BackendError, RequestRejected, RetryPass
 from sync.google_cells import (
+    DATED_FIELDS,
+    VALUE_FIELDS,
     cell_data,
-    fields_for,
+    fields_of,
     from_api,
     from_cell_data,
     quote_tab,
-    row_range,
+    row_range_parts,
 )
 from sync.google_client import SheetsClient
 from sync.google_rewrite import rewrite_requests
@@ -110,15 +116,85 @@ def _same_row(a: Sequence[CellValue], b: Sequence[CellValue], skip: set[int]) ->
     return True
 
 
+# The ExtendedValue field a raw value of a values answer comes back in, in a reply's CellData.
+_KIND: dict[type, str] = {
+    str: "stringValue",
+    int: "numberValue",
+    float: "numberValue",
+    bool: "boolValue",
+}
+_VALUE_KINDS = ("stringValue", "numberValue", "boolValue")  # what from_cell_data looks for
+_NO_CELL: dict[str, Any] = {}
+# Stands for a missing effectiveValue: next to an empty read cell ("") it shows "".
+_EMPTY_SHOWN = {"stringValue": ""}
+_ABSENT = object()  # equal to nothing a reply or a read holds
+
+
+class _Any:
+    """Equal to anything: stands in the read for a cell the write sets, not compared."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_ANY = _Any()
+
+
+def _unequal(cells: list[dict[str, Any]], read: list[Any]) -> list[int]:
+    """Indexes where a reply's CellData does not hold exactly the raw value read there.
+
+    Every other index is one `same` calls the same (equal values, or two empty cells), so
+    only these need from_cell_data and `same`. All map()s, in C: this runs over every cell of
+    every row a write touches, tens of thousands.
+    """
+    kinds = map(_KIND.get, map(type, read), repeat(""))
+    shown = map(dict.get, cells, repeat("effectiveValue"), repeat(_EMPTY_SHOWN))
+    values = map(dict.get, shown, kinds, repeat(_ABSENT))
+    return list(compress(count(), map(ne, values, read)))
+
+
+def _shows_as_text(cell: dict[str, Any]) -> bool:
+    """Whether from_cell_data takes this cell's formattedValue (an error) for its value."""
+    shown = cell.get("effectiveValue")
+    if not shown:
+        return False
+    return not any(kind in shown for kind in _VALUE_KINDS)
+
+
 class Writer:
     def __init__(self, client: SheetsClient, state: SheetState) -> None:
         self.client = client
         self.state = state
+        # The tab of the last lookup: a write's requests come tab after tab, and a TabRef,
+        # a dataclass, hashes in Python, thousands of times a write.
+        self._last: tuple[TabRef, TabState] | None = None
+        self._dates: dict[date, dict[str, Any]] = {}
 
     # ---- building requests ----------------------------------------------------------------
 
     def _tab(self, ref: TabRef) -> TabState:
-        return self.state.tabs[ref]
+        last = self._last
+        if last is not None and last[0] is ref:
+            return last[1]
+        tab = self.state.tabs[ref]
+        self._last = (ref, tab)
+        return tab
+
+    def _data(self, value: CellValue) -> dict[str, Any]:
+        """cell_data(value), one object for each date: a pass writes the same day into
+        thousands of cells, and request bodies are only ever encoded, never changed."""
+        # Naive only: aware datetimes can be equal at different wall-clock times.
+        if type(value) is date or (type(value) is datetime and value.tzinfo is None):
+            found = self._dates.get(value)
+            if found is None:
+                found = self._dates[value] = cell_data(value)
+            return found
+        return cell_data(value)
 
     def _written_columns(self, write: _RowWrite) -> set[int]:
         tab = self._tab(write.tab)
@@ -126,11 +202,11 @@ class Writer:
 
     def _cell(self, ref: TabRef, row: int, key: str, value: CellValue) -> dict[str, Any]:
         tab = self._tab(ref)
-        data = cell_data(value)
+        data = self._data(value)
         return {
             "updateCells": {
                 "rows": [{"values": [data]}],
-                "fields": fields_for([data]),
+                "fields": fields_of(data),
                 "start": {
                     "sheetId": tab.sheet_id,
                     "rowIndex": row - 1,
@@ -192,22 +268,35 @@ class Writer:
 
     def _groups(self, plan: Plan) -> list[_RowWrite]:
         mine = self.state.spreadsheet
-        cells: dict[tuple[TabRef, int], dict[str, CellValue]] = {}
-        expects: dict[tuple[TabRef, int], dict[str, CellValue]] = {}
-        struck: set[tuple[TabRef, int]] = set()
+        # Keyed by tab name, not TabRef (all of this spreadsheet): str hashes in C.
+        refs: dict[str, TabRef] = {}
+        cells: dict[tuple[str, int], dict[str, CellValue]] = {}
+        expects: dict[tuple[str, int], dict[str, CellValue]] = {}
+        struck: set[tuple[str, int]] = set()
         for change in plan.cells:
-            if change.tab.workbook == mine:
-                cells.setdefault((change.tab, change.row), {})[change.field] = change.value
-                expects.setdefault((change.tab, change.row), {}).update(change.expect)
+            ref = change.tab
+            if ref.workbook == mine:
+                key = (ref.tab, change.row)
+                refs.setdefault(ref.tab, ref)
+                if key in cells:
+                    cells[key][change.field] = change.value
+                    expects[key].update(change.expect)
+                else:
+                    cells[key] = {change.field: change.value}
+                    expects[key] = dict(change.expect)
         for strike in plan.strikes:
-            if strike.tab.workbook == mine:
-                struck.add((strike.tab, strike.row))
-                cells.setdefault((strike.tab, strike.row), {})
-                expects.setdefault((strike.tab, strike.row), {}).update(strike.expect)
-        return [
-            _RowWrite(ref, row, row, cells[ref, row], expects[ref, row], (ref, row) in struck)
-            for ref, row in cells
-        ]
+            ref = strike.tab
+            if ref.workbook == mine:
+                key = (ref.tab, strike.row)
+                refs.setdefault(ref.tab, ref)
+                struck.add(key)
+                cells.setdefault(key, {})
+                expects.setdefault(key, {}).update(strike.expect)
+        writes = []
+        for key, values in cells.items():
+            name, row = key
+            writes.append(_RowWrite(refs[name], row, row, values, expects[key], key in struck))
+        return writes
 
     def _columns(self, plan: Plan, requests: list[dict[str, Any]]) -> None:
         for add in plan.add_columns:
@@ -231,24 +320,26 @@ class Writer:
 
     def _appends(self, plan: Plan, requests: list[dict[str, Any]]) -> None:
         by_tab: dict[TabRef, list[dict[str, Any]]] = {}
+        dated: set[TabRef] = set()
+        empty: dict[str, Any] = {}  # one object for every empty cell: only ever encoded
         for append in plan.appends:
             if append.tab.workbook != self.state.spreadsheet:
                 continue
-            tab = self._tab(append.tab)
-            width = max(tab.columns.values())
-            line: list[dict[str, Any]] = [{} for _ in range(width)]
+            columns = self._tab(append.tab).columns
+            line = [empty] * max(columns.values())
             for key, value in append.values.items():
-                if key in tab.columns:
-                    line[tab.columns[key] - 1] = cell_data(value)
+                if key in columns:
+                    data = line[columns[key] - 1] = self._data(value)
+                    if "userEnteredFormat" in data:  # what fields_for says of the tab's rows
+                        dated.add(append.tab)
             by_tab.setdefault(append.tab, []).append({"values": line})
         for ref, rows in by_tab.items():
-            every = [c for r in rows for c in r["values"]]
             requests.append(
                 {
                     "appendCells": {
                         "sheetId": self._tab(ref).sheet_id,
                         "rows": rows,
-                        "fields": fields_for(every),
+                        "fields": DATED_FIELDS if ref in dated else VALUE_FIELDS,
                     }
                 }
             )
@@ -343,44 +434,84 @@ class Writer:
         if check:
             body["includeSpreadsheetInResponse"] = True
             body["responseIncludeGridData"] = True
-            body["responseRanges"] = [
-                row_range(w.tab.tab, w.at, self._tab(w.tab).width) for w in check
-            ]
+            body["responseRanges"] = self._ranges(check)
             return self.client.batch_update(self.state.spreadsheet, body, REPLY_FIELDS)
         return self.client.batch_update(self.state.spreadsheet, body)
 
+    def _ranges(self, writes: list[_RowWrite]) -> list[str]:
+        """The rows `writes` go to, each as wide as its tab: row_range of each, faster."""
+        ranges = []
+        ref: TabRef | None = None
+        before = between = ""
+        for write in writes:
+            if write.tab is not ref:
+                ref = write.tab
+                before, between = row_range_parts(ref.tab, self._tab(ref).width)
+            ranges.append(f"{before}{write.at}{between}{write.at}")
+        return ranges
+
     @staticmethod
-    def _landed(reply: dict[str, Any]) -> dict[tuple[str, int], Cells]:
-        """Rows as the write's own answer shows them, by (tab, 1-based row)."""
-        rows: dict[tuple[str, int], Cells] = {}
+    def _landed(reply: dict[str, Any]) -> dict[tuple[str, int], list[dict[str, Any]]]:
+        """Rows as the write's own answer shows them (CellData), by (tab, 1-based row)."""
+        rows: dict[tuple[str, int], list[dict[str, Any]]] = {}
         for sheet in reply.get("updatedSpreadsheet", {}).get("sheets", []):
             title = sheet.get("properties", {}).get("title", "")
             for grid in sheet.get("data", []):
                 start = int(grid.get("startRow", 0))
                 for offset, data in enumerate(grid.get("rowData", [])):
-                    cells = [from_cell_data(c) for c in data.get("values", [])]
-                    rows[title, start + offset + 1] = cells
+                    rows[title, start + offset + 1] = data.get("values", [])
         return rows
 
     def _missed(self, groups: list[_RowWrite], reply: dict[str, Any]) -> list[_RowWrite]:
+        """The writes whose row in the reply is not the row the pass read, as _same_row
+        tells rows apart, the cells each write sets aside."""
         landed = self._landed(reply)
-        missed = []
+        # Every row side by side in two flat lists, so that _unequal looks at them in one go.
+        cells: list[dict[str, Any]] = []
+        read: list[Any] = []
+        starts: list[int] = []
         for write in groups:
-            read = self._tab(write.tab).rows.get(write.row, [])
+            tab = self._tab(write.tab)
+            was = tab.rows.get(write.row, [])
             now = landed.get((write.tab.tab, write.at), [])
-            if not _same_row(now, read, self._written_columns(write)):
-                missed.append(write)
-        return missed
+            start = len(cells)
+            starts.append(start)
+            cells += now
+            read += was
+            # A cell past a row's end is empty: "" is as empty as None to `same`.
+            if len(now) < len(was):
+                cells += [_NO_CELL] * (len(was) - len(now))
+            elif len(was) < len(now):
+                read += [""] * (len(now) - len(was))
+            # The cells the write sets are not compared (_written_columns).
+            end = len(cells)
+            for key in write.cells:
+                at = start + tab.columns[key] - 1
+                if at < end:
+                    read[at] = _ANY
+        missed: dict[int, _RowWrite] = {}
+        for index in _unequal(cells, read):
+            at = bisect_right(starts, index) - 1  # the write whose row holds this cell
+            if at in missed:
+                continue
+            cell, want = cells[index], read[index]
+            if cell.get("formattedValue", _ABSENT) == want and _shows_as_text(cell):
+                continue  # an error: its text is what the read gave (#N/A), and what `same` gets
+            if not same(from_cell_data(cell), want):
+                missed[at] = groups[at]
+        return [missed[at] for at in sorted(missed)]
 
     def _settle(
         self, groups: list[_RowWrite], reply: dict[str, Any], swaps: dict[_RowWrite, int]
     ) -> None:
+        pending = self._missed(groups, reply)
+        if not pending:
+            return  # nearly always: what follows is for rows that moved under the write
         # Rows are told apart by the cells no write of this pass sets: a misplaced write can
         # have changed the engine's cells of any row it hit.
         skip: dict[TabRef, set[int]] = {}
         for write in groups:
             skip.setdefault(write.tab, set()).update(self._written_columns(write))
-        pending = self._missed(groups, reply)
         for _round in range(SETTLE_ROUNDS):
             if not pending:
                 return
