@@ -8,7 +8,7 @@ LEADSYNC_GOOGLE_API_ENDPOINT, leaving every path and body exactly as Google's.
 Answers run to megabytes (a values.batchGet of every prospect, a write's rows sent back), so
 the calls go to that session themselves, with gspread's URLs and its APIError, rather than
 through gspread's helpers: a streamed response is read in one piece instead of requests'
-10 KB chunks, and JSON is encoded and decoded by orjson straight from and to bytes (see
+10 KB chunks, and JSON is encoded and decoded by msgspec straight from and to bytes (see
 _encode and _decode for where they fall back on the standard library, so that any body
 reads as it did before).
 """
@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import gspread
-import orjson
+import msgspec
 import requests
 from google.auth.credentials import Credentials
 from google.auth.exceptions import RefreshError, TransportError
@@ -60,11 +60,16 @@ class _Session(AuthorizedSession):
         return cast(requests.Response, answer)
 
 
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder()
+
+
 def _encode(body: Mapping[str, Any]) -> bytes:
     try:
-        return orjson.dumps(body)
-    except orjson.JSONEncodeError:
-        # What orjson refuses (an integer past 64 bits) goes as requests' json= sends it.
+        return _ENCODER.encode(body)
+    except (msgspec.EncodeError, UnicodeEncodeError, OverflowError):
+        # What msgspec refuses (a lone surrogate in a cell's text) goes as requests' json=
+        # sends it: escaped, which Google reads back as the same text.
         return json.dumps(body, allow_nan=False).encode("utf-8")
 
 
@@ -72,10 +77,11 @@ def _decode(response: requests.Response) -> Any:
     # chunk_size=None reads the body as it arrives, in one piece when its length is known.
     body = b"".join(response.iter_content(chunk_size=None))
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        # What orjson refuses and the standard library takes (a lone surrogate, NaN), or
-        # what is no JSON at all: read and refused as requests' Response.json() does.
+        return _DECODER.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        # What msgspec refuses and the standard library takes (an escaped lone surrogate,
+        # NaN, 1e400, a body in another charset), or what is no JSON at all: read and
+        # refused as requests' Response.json() does.
         try:
             text = str(body, response.encoding or "utf-8", errors="replace")
         except LookupError:  # a charset Python does not know

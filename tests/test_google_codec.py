@@ -1,0 +1,90 @@
+"""The Google client's JSON: any body reads as requests' Response.json() reads it.
+
+The client decodes with msgspec and falls back on the standard library for what msgspec
+refuses; a real server on loopback sends each body, so the streamed read is the real one.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import requests
+
+from sync.google_client import _decode, _encode
+
+BODIES: dict[str, bytes] = {
+    "plain": json.dumps({"values": [["Acme", 3, 2.5, True, ""]], "é": "ü"}).encode(),
+    "pretty": json.dumps({"a": [1, {"b": None}]}, indent=2).encode(),
+    "lone_surrogate": b'{"text": "\\ud800x"}',
+    "nan": b'{"n": NaN}',
+    "huge_number": b'{"n": 1e400}',
+    "big_integer": b'{"n": 123456789012345678901234567890}',
+    "html": b"<html>Bad gateway</html>",
+    "empty": b"",
+    "latin1": '{"t": "caff\u00e8"}'.encode("latin-1"),
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        name = self.path.strip("/")
+        body = BODIES[name]
+        self.send_response(200)
+        charset = "ISO-8859-1" if name == "latin1" else "UTF-8"
+        self.send_header("Content-Type", f"application/json; charset={charset}")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def _as_requests_reads(url: str) -> tuple[str, Any]:
+    try:
+        return "ok", requests.get(url, timeout=5).json()
+    except requests.JSONDecodeError as error:
+        return "error", type(error)
+
+
+def _as_the_client_reads(url: str) -> tuple[str, Any]:
+    try:
+        return "ok", _decode(requests.get(url, timeout=5, stream=True))
+    except requests.JSONDecodeError as error:
+        return "error", type(error)
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+def test_every_body_reads_as_response_json_reads_it(server: str, name: str) -> None:
+    expected = _as_requests_reads(f"{server}/{name}")
+    got = _as_the_client_reads(f"{server}/{name}")
+    if name == "nan":  # NaN != NaN: compare what it is instead
+        assert got[0] == expected[0] == "ok" and got[1]["n"] != got[1]["n"]
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"requests": [{"updateCells": {"rows": [{"values": [{"stringValue": "Acmé"}]}]}}]},
+        {"text": "half a pair \ud800 of surrogates"},  # a cell text msgspec cannot encode
+        {"n": 2**70, "f": 0.1, "b": False, "none": None},
+    ],
+)
+def test_request_bodies_say_what_json_dumps_says(body: dict[str, Any]) -> None:
+    assert json.loads(_encode(body)) == json.loads(json.dumps(body))
