@@ -55,7 +55,9 @@ class _Session(AuthorizedSession):
                 if url.startswith(host):
                     url = self._endpoint + url[len(host) :]
                     break
-        kwargs.setdefault("timeout", TIMEOUT_SECONDS)
+        # gspread passes timeout=None itself: without this, a silent server hangs the pass.
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = TIMEOUT_SECONDS
         answer = super().request(method, url, *args, **kwargs)  # type: ignore[no-untyped-call]
         return cast(requests.Response, answer)
 
@@ -180,7 +182,6 @@ class SheetsClient:
             params=params,
             data=data,
             headers=headers,
-            timeout=self.http.timeout,
             stream=True,
         )
         if not response.ok:

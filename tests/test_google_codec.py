@@ -1,4 +1,5 @@
-"""The Google client's JSON: any body reads as requests' Response.json() reads it.
+"""The Google client's HTTP: any body reads as requests' Response.json() reads it, and a
+server that never answers is given up on.
 
 The client decodes with msgspec and falls back on the standard library for what msgspec
 refuses; a real server on loopback sends each body, so the streamed read is the real one.
@@ -7,6 +8,7 @@ refuses; a real server on loopback sends each body, so the streamed read is the 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,8 +16,12 @@ from typing import Any
 
 import pytest
 import requests
+from google.auth.credentials import AnonymousCredentials
 
+from sync import google_client
+from sync.errors import BackendError
 from sync.google_client import _decode, _encode
+from sync.retry import Backoff
 
 BODIES: dict[str, bytes] = {
     "plain": json.dumps({"values": [["Acme", 3, 2.5, True, ""]], "é": "ü"}).encode(),
@@ -88,3 +94,23 @@ def test_every_body_reads_as_response_json_reads_it(server: str, name: str) -> N
 )
 def test_request_bodies_say_what_json_dumps_says(body: dict[str, Any]) -> None:
     assert json.loads(_encode(body)) == json.loads(json.dumps(body))
+
+
+def test_a_server_that_never_answers_is_given_up_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """gspread passes timeout=None itself; the client's own timeout must still hold."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts connections, never answers
+    try:
+        monkeypatch.setattr(google_client, "TIMEOUT_SECONDS", 0.3)
+        endpoint = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        client = google_client.SheetsClient(
+            AnonymousCredentials(),  # type: ignore[no-untyped-call]
+            "robot@example.com",
+            Backoff(attempts=2, sleep=lambda _s: None),
+            endpoint=endpoint,
+        )
+        with pytest.raises(BackendError, match="did not answer after 2 tries"):
+            client.metadata("sheet-id", "properties")
+    finally:
+        listener.close()
