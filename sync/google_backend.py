@@ -251,6 +251,7 @@ class GoogleBackend:
         rows = [
             Row(i + 1, CellsView(cells, columns)) for i, cells in zip(wanted, lines, strict=True)
         ]
+        assembled = dict(zip([i + 1 for i in wanted], lines, strict=True))
         grid_props = properties.get("gridProperties", {})
         ref = TabRef(state.spreadsheet, name)
         state.tabs[ref] = TabState(
@@ -259,7 +260,7 @@ class GoogleBackend:
             columns={k: i + 1 for k, i in columns.items()},
             width=grid.width,
             grid_columns=int(grid_props.get("columnCount", 26)),
-            rows=RowsByNumber(grid, header_index),
+            rows=RowsByNumber(grid, header_index, assembled),
         )
         return found_tab(
             ref,

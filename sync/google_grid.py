@@ -9,7 +9,7 @@ them: raw API values, trailing empty cells left out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress, count, repeat
 from operator import itemgetter, ne
 from typing import Any
@@ -87,21 +87,30 @@ class ColumnGrid:
         return found, [lines[i] for i in found]
 
 
-class RowsByNumber(Mapping[int, Cells]):
+class RowsByNumber(Mapping[int, Sequence[Any]]):
     """The data rows of a tab by 1-based row number, assembled only when asked for.
 
-    What the write's checks compare a row with (google_write): the row as the pass read it.
-    A pass looks up the few rows it wrote; only a write that missed its row walks them all.
+    What the write's checks compare a row with (google_write): the row as the pass read it,
+    raw API values. A row may carry trailing '' cells, which read as the empty cells they are.
+    `known`: rows the read already assembled (the snapshot's), by number, so a pass looking up
+    the rows it wrote does not assemble them again; only a write that missed its row walks
+    them all.
     """
 
-    __slots__ = ("_grid", "_header", "_numbers")
+    __slots__ = ("_grid", "_header", "_known", "_numbers")
 
-    def __init__(self, grid: ColumnGrid, header_index: int) -> None:
+    def __init__(
+        self, grid: ColumnGrid, header_index: int, known: Mapping[int, Sequence[Any]] | None = None
+    ) -> None:
         self._grid = grid
         self._header = header_index  # 0-based row of the headers; rows below it are data
+        self._known = known or {}
         self._numbers: list[int] | None = None
 
-    def __getitem__(self, number: int) -> Cells:
+    def __getitem__(self, number: int) -> Sequence[Any]:
+        found = self._known.get(number)
+        if found is not None:
+            return found
         index = number - 1
         if index <= self._header or index >= self._grid.height:
             raise KeyError(number)

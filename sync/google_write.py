@@ -69,7 +69,7 @@ class TabState:
     columns: dict[str, int]  # field -> 1-based column
     width: int
     grid_columns: int
-    rows: Mapping[int, Cells]  # 1-based row -> its cells as the pass read them
+    rows: Mapping[int, Sequence[CellValue]]  # 1-based row -> its cells as the pass read them
 
 
 @dataclass
