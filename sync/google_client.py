@@ -40,6 +40,7 @@ ENDPOINT_ENV = "LEADSYNC_GOOGLE_API_ENDPOINT"
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 TIMEOUT_SECONDS = 60.0
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class _Session(AuthorizedSession):
@@ -94,6 +95,24 @@ def _decode(response: requests.Response) -> Any:
             raise requests.JSONDecodeError(error.msg, error.doc, error.pos) from None
 
 
+_TYPED: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def _decode_as(response: requests.Response, reply: type[Any]) -> Any:
+    body = b"".join(response.iter_content(chunk_size=None))
+    decoder = _TYPED.get(reply)
+    if decoder is None:
+        decoder = _TYPED[reply] = msgspec.json.Decoder(reply)
+    try:
+        try:
+            return decoder.decode(body)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            # What only the standard library reads (see _decode), then fitted to `reply`.
+            return msgspec.convert(json.loads(str(body, "utf-8", errors="replace")), reply)
+    except (msgspec.ValidationError, json.JSONDecodeError) as error:
+        raise RetryPass(f"Google's answer to a write could not be read ({error})") from None
+
+
 class _Transient(Exception):
     def __init__(self, status: int | None, detail: str, retry_after: float | None) -> None:
         super().__init__(detail)
@@ -144,24 +163,51 @@ class SheetsClient:
         After a 5xx or a lost connection the write may have happened: RetryPass makes the
         engine read again instead of sending it twice.
         """
+        return dict(self._batch(spreadsheet, body, fields, None))
+
+    def batch_update_as(
+        self, spreadsheet: str, body: Mapping[str, Any], fields: str | None, reply: type[R]
+    ) -> R:
+        """batch_update whose answer is decoded straight into `reply`, a msgspec Struct.
+
+        For a write that asks for the rows it wrote back (megabytes of CellData): Structs
+        decode in about half the time of dicts and free in less. An answer that does not fit
+        `reply` raises RetryPass, as one that never came: the write may have happened.
+        """
+        return cast(R, self._batch(spreadsheet, body, fields, reply))
+
+    # ---- plumbing -------------------------------------------------------------------------
+
+    def _batch(
+        self,
+        spreadsheet: str,
+        body: Mapping[str, Any],
+        fields: str | None,
+        reply: type[Any] | None,
+    ) -> Any:
         for retry in range(self.backoff.attempts):
             try:
-                return self._call(spreadsheet, lambda: self._post_batch(spreadsheet, body, fields))
+                return self._call(
+                    spreadsheet, lambda: self._post_batch(spreadsheet, body, fields, reply)
+                )
             except _Transient as error:
                 self.backoff.wait(retry, error.retry_after)
                 if error.status != 429 or retry == self.backoff.attempts - 1:
                     raise RetryPass(f"Google did not confirm a write ({error})") from None
         raise AssertionError("unreachable")
 
-    # ---- plumbing -------------------------------------------------------------------------
-
     def _post_batch(
-        self, spreadsheet: str, body: Mapping[str, Any], fields: str | None
-    ) -> dict[str, Any]:
+        self,
+        spreadsheet: str,
+        body: Mapping[str, Any],
+        fields: str | None,
+        reply: type[Any] | None,
+    ) -> Any:
         # `fields` (a partial response) keeps a reply with grid data to the values it checks.
         params: dict[str, Any] | None = {"fields": fields} if fields else None
         url = SPREADSHEET_BATCH_UPDATE_URL % spreadsheet
-        return dict(self._fetch("post", url, params, body))
+        answer = self._fetch("post", url, params, body, reply)
+        return answer if reply is not None else dict(answer)
 
     def _fetch(
         self,
@@ -169,6 +215,7 @@ class SheetsClient:
         url: str,
         params: Mapping[str, Any] | None,
         body: Mapping[str, Any] | None = None,
+        reply: type[Any] | None = None,
     ) -> Any:
         """One call as gspread's HTTPClient.request makes it, the body read in one piece."""
         data: bytes | None = None
@@ -186,7 +233,7 @@ class SheetsClient:
         )
         if not response.ok:
             raise APIError(response)  # it reads the error body itself
-        return _decode(response)
+        return _decode(response) if reply is None else _decode_as(response, reply)
 
     def _read(self, spreadsheet: str, call: Callable[[], T]) -> T:
         for retry in range(self.backoff.attempts):

@@ -16,8 +16,6 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from itertools import compress, count, repeat
-from operator import ne
 from typing import Any
 
 from sync.errors import BackendError, RequestRejected, RetryPass
@@ -32,6 +30,16 @@ from sync.google_cells import (
     row_range_parts,
 )
 from sync.google_client import SheetsClient
+from sync.google_reply import (
+    NO_CELL,
+    Cell,
+    Reply,
+    as_cell_data,
+    landed,
+    shows_as_text,
+    swapped,
+    unequal,
+)
 from sync.google_rewrite import rewrite_requests
 from sync.plan import Plan
 from sync.planner import same
@@ -116,20 +124,6 @@ def _same_row(a: Sequence[CellValue], b: Sequence[CellValue], skip: set[int]) ->
     return True
 
 
-# The ExtendedValue field a raw value of a values answer comes back in, in a reply's CellData.
-_KIND: dict[type, str] = {
-    str: "stringValue",
-    int: "numberValue",
-    float: "numberValue",
-    bool: "boolValue",
-}
-_VALUE_KINDS = ("stringValue", "numberValue", "boolValue")  # what from_cell_data looks for
-_NO_CELL: dict[str, Any] = {}
-# Stands for a missing effectiveValue: next to an empty read cell ("") it shows "".
-_EMPTY_SHOWN = {"stringValue": ""}
-_ABSENT = object()  # equal to nothing a reply or a read holds
-
-
 class _Any:
     """Equal to anything: stands in the read for a cell the write sets, not compared."""
 
@@ -139,31 +133,11 @@ class _Any:
     def __ne__(self, other: object) -> bool:
         return False
 
-    __hash__ = None  # type: ignore[assignment]
+    def __hash__(self) -> int:
+        return id(self)  # not hash(''), which is 0: google_reply looks '' up in a dict
 
 
 _ANY = _Any()
-
-
-def _unequal(cells: list[dict[str, Any]], read: list[Any]) -> list[int]:
-    """Indexes where a reply's CellData does not hold exactly the raw value read there.
-
-    Every other index is one `same` calls the same (equal values, or two empty cells), so
-    only these need from_cell_data and `same`. All map()s, in C: this runs over every cell of
-    every row a write touches, tens of thousands.
-    """
-    kinds = map(_KIND.get, map(type, read), repeat(""))
-    shown = map(dict.get, cells, repeat("effectiveValue"), repeat(_EMPTY_SHOWN))
-    values = map(dict.get, shown, kinds, repeat(_ABSENT))
-    return list(compress(count(), map(ne, values, read)))
-
-
-def _shows_as_text(cell: dict[str, Any]) -> bool:
-    """Whether from_cell_data takes this cell's formattedValue (an error) for its value."""
-    shown = cell.get("effectiveValue")
-    if not shown:
-        return False
-    return not any(kind in shown for kind in _VALUE_KINDS)
 
 
 class Writer:
@@ -429,14 +403,14 @@ class Writer:
         entries = meta.get("developerMetadata", [])
         return claims_in(entries) | reservations_in(entries)
 
-    def _send(self, requests: list[dict[str, Any]], check: list[_RowWrite]) -> dict[str, Any]:
+    def _send(self, requests: list[dict[str, Any]], check: list[_RowWrite]) -> Reply:
         body: dict[str, Any] = {"requests": requests}
         if check:
             body["includeSpreadsheetInResponse"] = True
             body["responseIncludeGridData"] = True
             body["responseRanges"] = self._ranges(check)
-            return self.client.batch_update(self.state.spreadsheet, body, REPLY_FIELDS)
-        return self.client.batch_update(self.state.spreadsheet, body)
+            return self.client.batch_update_as(self.state.spreadsheet, body, REPLY_FIELDS, Reply)
+        return self.client.batch_update_as(self.state.spreadsheet, body, None, Reply)
 
     def _ranges(self, writes: list[_RowWrite]) -> list[str]:
         """The rows `writes` go to, each as wide as its tab: row_range of each, faster."""
@@ -450,37 +424,25 @@ class Writer:
             ranges.append(f"{before}{write.at}{between}{write.at}")
         return ranges
 
-    @staticmethod
-    def _landed(reply: dict[str, Any]) -> dict[tuple[str, int], list[dict[str, Any]]]:
-        """Rows as the write's own answer shows them (CellData), by (tab, 1-based row)."""
-        rows: dict[tuple[str, int], list[dict[str, Any]]] = {}
-        for sheet in reply.get("updatedSpreadsheet", {}).get("sheets", []):
-            title = sheet.get("properties", {}).get("title", "")
-            for grid in sheet.get("data", []):
-                start = int(grid.get("startRow", 0))
-                for offset, data in enumerate(grid.get("rowData", [])):
-                    rows[title, start + offset + 1] = data.get("values", [])
-        return rows
-
-    def _missed(self, groups: list[_RowWrite], reply: dict[str, Any]) -> list[_RowWrite]:
+    def _missed(self, groups: list[_RowWrite], reply: Reply) -> list[_RowWrite]:
         """The writes whose row in the reply is not the row the pass read, as _same_row
         tells rows apart, the cells each write sets aside."""
-        landed = self._landed(reply)
-        # Every row side by side in two flat lists, so that _unequal looks at them in one go.
-        cells: list[dict[str, Any]] = []
+        rows = landed(reply)
+        # Every row side by side in two flat lists, so that unequal looks at them in one go.
+        cells: list[Cell] = []
         read: list[Any] = []
         starts: list[int] = []
         for write in groups:
             tab = self._tab(write.tab)
             was = tab.rows.get(write.row, [])
-            now = landed.get((write.tab.tab, write.at), [])
+            now = rows.get((write.tab.tab, write.at), [])
             start = len(cells)
             starts.append(start)
             cells += now
             read += was
             # A cell past a row's end is empty: "" is as empty as None to `same`.
             if len(now) < len(was):
-                cells += [_NO_CELL] * (len(was) - len(now))
+                cells += [NO_CELL] * (len(was) - len(now))
             elif len(was) < len(now):
                 read += [""] * (len(now) - len(was))
             # The cells the write sets are not compared (_written_columns).
@@ -490,20 +452,18 @@ class Writer:
                 if at < end:
                     read[at] = _ANY
         missed: dict[int, _RowWrite] = {}
-        for index in _unequal(cells, read):
+        for index in unequal(cells, read):
             at = bisect_right(starts, index) - 1  # the write whose row holds this cell
             if at in missed:
                 continue
             cell, want = cells[index], read[index]
-            if cell.get("formattedValue", _ABSENT) == want and _shows_as_text(cell):
+            if cell.formattedValue == want and shows_as_text(cell):
                 continue  # an error: its text is what the read gave (#N/A), and what `same` gets
-            if not same(from_cell_data(cell), want):
+            if not same(from_cell_data(as_cell_data(cell)), want):
                 missed[at] = groups[at]
         return [missed[at] for at in sorted(missed)]
 
-    def _settle(
-        self, groups: list[_RowWrite], reply: dict[str, Any], swaps: dict[_RowWrite, int]
-    ) -> None:
+    def _settle(self, groups: list[_RowWrite], reply: Reply, swaps: dict[_RowWrite, int]) -> None:
         pending = self._missed(groups, reply)
         if not pending:
             return  # nearly always: what follows is for rows that moved under the write
@@ -515,7 +475,7 @@ class Writer:
         for _round in range(SETTLE_ROUNDS):
             if not pending:
                 return
-            changed = {w for w in pending if _swapped(reply, swaps.get(w))}
+            changed = {w for w in pending if swapped(reply, swaps.get(w))}
             fresh = self._reread({w.tab for w in pending})
             undo: list[dict[str, Any]] = []
             redo: list[dict[str, Any]] = []
@@ -598,16 +558,6 @@ class Writer:
                 if number > header and any(c not in ("", None) for c in cells)
             }
         return fresh
-
-
-def _swapped(reply: dict[str, Any], index: int | None) -> bool:
-    if index is None:
-        return False
-    replies = reply.get("replies", [])
-    if index >= len(replies):
-        return False
-    found = replies[index].get("findReplace", {})
-    return int(found.get("occurrencesChanged", 0)) > 0
 
 
 def _swappable(write: _RowWrite) -> bool:

@@ -1,0 +1,83 @@
+"""The write's reply check never misses a cell that differs from what the pass read.
+
+google_reply.unequal is the fast first look (C-level maps over Structs); every index it does
+not name must be one that `same(from_cell_data(cell), read)` calls the same, the check
+google_write made cell by cell before. Random CellData JSON, decoded as a real reply is.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import msgspec
+import pytest
+
+from sync.google_cells import from_cell_data
+from sync.google_reply import Reply, as_cell_data, landed, shows_as_text, swapped, unequal
+from sync.planner import same
+
+READ_VALUES: list[Any] = ["", "Acme", "acme ", "3", 3, 3.0, 2.5, 0, True, False, "#N/A", "x"]
+
+
+def _random_cell(rng: random.Random) -> dict[str, Any]:
+    shown = rng.choice(
+        [
+            None,
+            {"stringValue": rng.choice(["", "Acme", "acme", "3", "x", "#N/A"])},
+            {"numberValue": rng.choice([3, 3.0, 2.5, 0, 1])},
+            {"boolValue": rng.choice([True, False])},
+            {"errorValue": {"type": "N_A", "message": "no value"}},
+        ]
+    )
+    cell: dict[str, Any] = {}
+    if shown is not None:
+        cell["effectiveValue"] = shown
+        if "errorValue" in shown:
+            cell["formattedValue"] = "#N/A"
+        else:
+            cell["formattedValue"] = str(next(iter(shown.values())))
+    return cell
+
+
+def _reply(rows: list[list[dict[str, Any]]]) -> Reply:
+    body = {
+        "replies": [{"findReplace": {"occurrencesChanged": 1}}, {}],
+        "updatedSpreadsheet": {
+            "sheets": [
+                {
+                    "properties": {"title": "Leads"},
+                    "data": [{"startRow": 4, "rowData": [{"values": r} for r in rows]}],
+                }
+            ]
+        },
+    }
+    return msgspec.json.decode(json.dumps(body).encode(), type=Reply)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_unequal_names_every_cell_same_would_call_different(seed: int) -> None:
+    rng = random.Random(seed)
+    width = 12
+    raw = [[_random_cell(rng) for _ in range(width)] for _ in range(20)]
+    read = [rng.choice(READ_VALUES) for _ in range(20 * width)]
+    rows = landed(_reply(raw))
+    assert sorted(rows) == [("Leads", n) for n in range(5, 25)]
+    cells = [c for n in range(5, 25) for c in rows["Leads", n]]
+    named = set(unequal(cells, read))
+    for index, (cell, want) in enumerate(zip(cells, read, strict=True)):
+        data = raw[index // width][index % width]
+        assert as_cell_data(cell).get("effectiveValue", {}) == data.get("effectiveValue", {})
+        if not same(from_cell_data(data), want):
+            # Named, unless it is an error cell whose text is what the read gave.
+            assert index in named or (cell.formattedValue == want and shows_as_text(cell))
+
+
+def test_empty_cells_match_empty_reads_and_errors_show_as_text() -> None:
+    reply = _reply([[{}, {"effectiveValue": {"errorValue": {"type": "REF"}}}]])
+    cells = landed(reply)["Leads", 5]
+    assert unequal(cells, ["", "#REF!"]) == [1]
+    assert shows_as_text(cells[1]) and not shows_as_text(cells[0])
+    assert swapped(reply, 0) and not swapped(reply, 1) and not swapped(reply, 7)
+    assert not swapped(reply, None)
