@@ -77,6 +77,15 @@ class LeadCells:
     )
 
     def __init__(self, picked: Sequence[CellValue], reader: LeadsReader) -> None:
+        texts = picked[:_TEXTS]
+        try:
+            # Most rows hold text in all of these: str.strip over them, with no Python-level
+            # step per cell. An empty cell read as None, or a number, raises TypeError.
+            stripped = tuple(map(str.strip, texts))  # type: ignore[arg-type]
+        except TypeError:
+            stripped = tuple(
+                [v.strip() if type(v) is str else "" if v is None else cell_text(v) for v in texts]
+            )
         (
             self.lead_id,
             self.company,
@@ -89,10 +98,7 @@ class LeadCells:
             self.phone,
             self.owner,
             self.next_action,
-        ) = [
-            v.strip() if type(v) is str else "" if v is None else cell_text(v)
-            for v in picked[:_TEXTS]
-        ]
+        ) = stripped
         status, next_date, closed, amount, followups, last_contact, created, renewal = picked[
             _TEXTS:
         ]
@@ -126,7 +132,8 @@ class LeadsReader:
     def rows(self) -> tuple[LeadCells, ...]:
         """The tab's rows, in its order, each read once."""
         if self._rows is None:
-            self._rows = tuple(LeadCells(self.pick(row.values), self) for row in self.tab.rows)
+            pick = self.pick
+            self._rows = tuple([LeadCells(pick(row.values), self) for row in self.tab.rows])
         return self._rows
 
     def read(

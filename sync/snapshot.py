@@ -103,6 +103,7 @@ class Picker:
         self.keys = tuple(keys)
         self._columns: Mapping[str, int] | None = None  # the tab the positions are for
         self._top = 0  # cells from here on are of no field picked; a row is cut there
+        self._whole = False  # the tab has every field picked (none points past the row)
         self._pad: list[CellValue] = []
         self._at: Callable[[Sequence[CellValue]], Any] = itemgetter(0)
 
@@ -113,11 +114,15 @@ class Picker:
             self._locate(values._columns)
         cells = values._cells
         top = self._top
+        picked: tuple[CellValue, ...]
+        if len(cells) >= top and self._whole:
+            picked = self._at(cells)  # every field is in reach: no copy of the row
+            return picked
         # Cut at `top` with one None after it, where the fields the tab lacks point; a row the
         # backend trimmed of its empty last cells is padded to the same length.
         short = len(cells) <= top
         row = [*cells, *self._pad[len(cells) :]] if short else [*cells[:top], None]
-        picked: tuple[CellValue, ...] = self._at(row)
+        picked = self._at(row)
         return picked
 
     def _locate(self, columns: Mapping[str, int]) -> None:
@@ -126,6 +131,7 @@ class Picker:
         positions = [top if p is None else p for p in found]
         self._columns = columns
         self._top = top
+        self._whole = None not in found
         self._pad = [None] * (top + 1)
         if len(positions) > 1:
             self._at = itemgetter(*positions)
