@@ -23,7 +23,7 @@ from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, Stri
 from sync.rules_adoption import adopt
 from sync.rules_followup import is_rule_note, lead_followups, prospect_followup, touch_bases
 from sync.rules_pipeline import closed_value, step_problem
-from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef, cell_text
+from sync.snapshot import CellValue, Picker, Row, Snapshot, Tab, TabRef, cell_text
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
 STRUCK = {"en": "Struck off", "it": "Scartato"}
@@ -556,13 +556,16 @@ class _Planner:
                 else:
                     members.append(record)
         tab = self.snap.clients
-        existing: dict[str, Row] = {}
+        # Each folder row read in one step: most hold what this pass would write already.
+        pick = Picker(("client_key", "folder", "leads", "lead_count", "open_leads"))
+        existing: dict[str, tuple[Row, tuple[CellValue, ...]]] = {}
         for held in tab.rows:
-            if key := held.text("client_key"):
-                existing[key] = held  # a key on two rows: the last one counts
+            cells = pick(held.values)
+            if key := cell_text(cells[0]):
+                existing[key] = (held, cells)  # a key on two rows: the last one counts
         for key in sorted(groups.keys() | existing.keys()):
             members = groups.get(key, [])
-            row = existing.get(key)
+            row, cells = existing.get(key, (None, ()))
             if row is None and len(members) < 2:
                 continue
             lead_ids = ", ".join([r.lead_id for r in members])
@@ -591,12 +594,16 @@ class _Planner:
                 self.counts["folders_created"] += 1
                 self.events.append(f"open folder {folder_id} for {client} ({lead_ids})")
             else:
-                folder_id = row.text("folder")
+                _key, folder, leads, lead_count, open_leads = cells
+                folder_id = cell_text(folder)
                 before = len(self.cells)
                 expect = ("client_key", "folder")
-                self._set(tab, row, "leads", lead_ids, expect)
-                self._set(tab, row, "lead_count", len(members), expect)
-                self._set(tab, row, "open_leads", open_count, expect)
+                # Cells equal to what they should say are never written (see _set): a folder
+                # that is up to date is settled here, without a look-up per cell.
+                if leads != lead_ids or lead_count != len(members) or open_leads != open_count:
+                    self._set(tab, row, "leads", lead_ids, expect)
+                    self._set(tab, row, "lead_count", len(members), expect)
+                    self._set(tab, row, "open_leads", open_count, expect)
                 if len(self.cells) > before:
                     self.counts["folders_updated"] += 1
                     self.events.append(f"update folder {folder_id} ({lead_ids})")
