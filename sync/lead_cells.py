@@ -102,8 +102,13 @@ class LeadCells:
         status, next_date, closed, amount, followups, last_contact, created, renewal = picked[
             _TEXTS:
         ]
-        self.status, self.status_problem = reader.status(status)
-        self.next_date, self.next_date_problem = reader.date(next_date)
+        # The readers' memos looked at here first: a method call per cell is most of the cost
+        # of a value that was parsed already (as nearly every status and date was).
+        found = reader._statuses.get(status) if type(status) is str else None
+        self.status, self.status_problem = found or reader.status(status)
+        kind = type(next_date)
+        day = reader._dates.get(next_date) if kind is str or kind is int else None  # type: ignore[arg-type]
+        self.next_date, self.next_date_problem = day or reader.date(next_date)
         # The picker may say '' for an empty cell; as read, an empty cell is None.
         self.closed = None if closed == "" else closed
         self.amount = None if amount == "" else amount
