@@ -125,11 +125,14 @@ class _Planner:
         # Every lead rule reads the same cells of every lead: read and parsed once, here.
         self.lead_cells = LeadsReader(snapshot.leads, config)
         lead_ids = [cells.lead_id for cells in self.lead_cells.rows]
+        # Each prospect row's Lead, Flag and Sync note, read in one step for the whole pass.
+        pick = Picker(("lead", "flag", "sync_note"))
+        self.prospect_cells = [[pick(r.values) for r in t.rows] for t in snapshot.prospects]
         prospect_ids = [
             cell_text(lead)
-            for t in snapshot.prospects
-            for r in t.rows
-            if (lead := r.values.get("lead")) is not None
+            for picked in self.prospect_cells
+            for lead, _flag, _note in picked
+            if lead is not None and lead != ""  # the picker may say '' for an empty cell
         ]
         # IDs up to this number reached the tracker once; a higher one in a Lead cell is from a
         # pass that stopped after saving the prospecting file and before saving the tracker.
@@ -153,16 +156,16 @@ class _Planner:
         for tab in (*self.snap.prospects, self.snap.leads, self.snap.clients):
             self._ensure_columns(tab)
         self._read_existing_leads()
-        for tab in self.snap.prospects:
+        for tab, picked in zip(self.snap.prospects, self.prospect_cells, strict=True):
             # Most prospects are neither flagged, linked, noted nor counted: nothing to decide.
             # Only the trigger columns the tab has are looked at, in a plain loop (no generator
             # per row): this loop sees every row of every prospecting tab.
             keys = [k for k in PROSPECT_TRIGGERS if k in tab.columns]
-            for row in tab.rows:
+            for row, cells in zip(tab.rows, picked, strict=True):
                 get = row.values.get
                 for key in keys:
                     if get(key) is not None:
-                        self._prospect_row(tab, row)
+                        self._prospect_row(tab, row, cells)
                         break
         self._next_steps()
         lead_followups(self)
@@ -207,12 +210,16 @@ class _Planner:
     def _where(self, tab: Tab, row: Row) -> str:
         return f"{tab.label} row {row.number}"
 
-    def _note(self, tab: Tab, row: Row, note: str, expect: Iterable[str]) -> None:
+    def _note(
+        self, tab: Tab, row: Row, note: str, expect: Iterable[str], current: str | None = None
+    ) -> None:
         """Say `note` in the row's Sync note; '' clears what the engine said there before.
 
         A note a person typed is only ever replaced by a problem report, never cleared.
+        `current`: the Sync note as read, when the caller read it already.
         """
-        current = row.text("sync_note")
+        if current is None:
+            current = row.text("sync_note")
         if not note and not current:
             return  # nothing said, nothing to clear
         if note:
@@ -270,11 +277,13 @@ class _Planner:
                 lead_id, cells.company, cells.email, cells.status, cells.folder, row, cells=cells
             )
 
-    def _prospect_row(self, tab: Tab, row: Row) -> None:
+    def _prospect_row(self, tab: Tab, row: Row, cells: tuple[CellValue, ...]) -> None:
+        """`cells`: the row's Lead, Flag and Sync note as picked (see __init__)."""
         expect = ("flag", "company", "lead")
-        lead_cell = row.text("lead")
+        lead, flag_cell, note_cell = cells
+        lead_cell = cell_text(lead)  # cell_text and parse_flag read '' as the empty cell it is
         try:
-            flag = parse_flag(row.get("flag"))
+            flag = parse_flag(flag_cell)
         except ValueError as error:
             self._problem(tab, row, [str(error)], expect)
             return
@@ -295,7 +304,7 @@ class _Planner:
             if lead_cell in self.leads:
                 if flag is Flag.CONVERT:
                     self._set(tab, row, "flag", Flag.DONE.value, expect)
-                self._note(tab, row, "", expect)
+                self._note(tab, row, "", expect, cell_text(note_cell))
             elif flag in (Flag.CONVERT, Flag.DONE) and self._never_reached_tracker(lead_cell):
                 self._recover(tab, row, lead_cell, flag, expect)
             elif flag in (Flag.CONVERT, Flag.DONE):
