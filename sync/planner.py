@@ -469,13 +469,15 @@ class _Planner:
             elif status is standby and next_date is None:
                 why = date_problem or "Next action date is empty"
                 self._set(tab, row, "status", todo, expect)
-                self._note(tab, row, f"Moved to To-do: {why}", expect)
+                self._note(tab, row, f"Moved to To-do: {why}", expect, cells.sync_note)
                 status = LeadStatus.TODO
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do ({why})")
             elif status is standby and next_date is not None and next_date <= self.now:
                 self._set(tab, row, "status", todo, expect)
-                self._note(tab, row, f"Due {next_date:%Y-%m-%d}: moved to To-do", expect)
+                self._note(
+                    tab, row, f"Due {next_date:%Y-%m-%d}: moved to To-do", expect, cells.sync_note
+                )
                 status = LeadStatus.TODO
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do (due {next_date:%Y-%m-%d})")
@@ -494,7 +496,7 @@ class _Planner:
             if (tab.ref, row.number) in self.noted:
                 continue
             if cells.lead_id or row.number in self.adopted:
-                self._note(tab, row, "", ("lead_id",))
+                self._note(tab, row, "", ("lead_id",), cells.sync_note)
 
     # ---- Rule 4: renewals -----------------------------------------------------------------
 
