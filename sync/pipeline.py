@@ -173,8 +173,8 @@ def lead_rows(
     ref = tab.ref
     for cell in plan.cells:
         # The planner writes with the snapshot's own TabRef: identity settles most cells
-        # without the dataclass __eq__.
-        if cell.tab is ref or cell.tab == ref:
+        # without the dataclass __eq__, and the tab's name most of the others.
+        if cell.tab is ref or (cell.tab.tab == ref.tab and cell.tab == ref):
             written.setdefault(cell.row, {})[cell.field] = cell.value
     # A row reads as the pass read it unless the plan writes a cell a line shows (a Sync
     # note or a Folder changes nothing here); then it is read again with the writes.
@@ -184,7 +184,11 @@ def lead_rows(
         else cells
         for row, cells in zip(tab.rows, reader.rows, strict=True)
     ]
-    rows += [reader.read(append.values) for append in plan.appends if append.tab == tab.ref]
+    rows += [
+        reader.read(append.values)
+        for append in plan.appends
+        if append.tab is ref or (append.tab.tab == ref.tab and append.tab == ref)
+    ]
     return rows, reader
 
 
