@@ -62,11 +62,6 @@ class _Sum:
         self.amount = 0.0
         self.weighted = 0.0
 
-    def add(self, amount: float, probability: float) -> None:
-        self.count += 1
-        self.amount += amount
-        self.weighted += amount * probability / 100
-
     def bucket(self) -> Bucket:
         return Bucket(self.count, self.amount, self.weighted)
 
@@ -248,15 +243,20 @@ class _Tally:
     def open_lead(self, owner: str, step_name: str, amount: float | None) -> None:
         """What every open lead adds to its step and to its step and owner."""
         value = amount or 0.0
-        chance = self.probability.get(step_name, 0.0)
+        weighted = value * self.probability.get(step_name, 0.0) / 100
         step = self.steps.get(step_name)
         if step is None:
             step = self.steps[step_name] = _Sum()
-        step.add(value, chance)
         pair = self.pairs.get((step_name, owner))
         if pair is None:
             pair = self.pairs[step_name, owner] = _Sum()
-        pair.add(value, chance)
+        # Added here, not by a method of _Sum: this runs twice for every open lead.
+        step.count += 1
+        step.amount += value
+        step.weighted += weighted
+        pair.count += 1
+        pair.amount += value
+        pair.weighted += weighted
 
     def pipeline(self) -> Pipeline:
         today, probability, steps, pairs = self.today, self.probability, self.steps, self.pairs
