@@ -273,8 +273,10 @@ class _Planner:
                     ["lead_id"],
                 )
                 continue
+            # Positional, a new dict as the field's default would be: one per lead, and a
+            # keyword argument costs more than the rest of the call.
             self.leads[lead_id] = _LeadRecord(
-                lead_id, cells.company, cells.email, cells.status, cells.folder, row, cells=cells
+                lead_id, cells.company, cells.email, cells.status, cells.folder, row, {}, cells
             )
 
     def _prospect_row(self, tab: Tab, row: Row, cells: tuple[CellValue, ...]) -> None:
