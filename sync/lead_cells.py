@@ -77,6 +77,15 @@ class LeadCells:
     )
 
     def __init__(self, picked: Sequence[CellValue], reader: LeadsReader) -> None:
+        texts = picked[:_TEXTS]
+        try:
+            # Most rows hold text in all of these: str.strip over them, with no Python-level
+            # step per cell. An empty cell read as None, or a number, raises TypeError.
+            stripped = tuple(map(str.strip, texts))  # type: ignore[arg-type]
+        except TypeError:
+            stripped = tuple(
+                [v.strip() if type(v) is str else "" if v is None else cell_text(v) for v in texts]
+            )
         (
             self.lead_id,
             self.company,
@@ -89,15 +98,17 @@ class LeadCells:
             self.phone,
             self.owner,
             self.next_action,
-        ) = [
-            v.strip() if type(v) is str else "" if v is None else cell_text(v)
-            for v in picked[:_TEXTS]
-        ]
+        ) = stripped
         status, next_date, closed, amount, followups, last_contact, created, renewal = picked[
             _TEXTS:
         ]
-        self.status, self.status_problem = reader.status(status)
-        self.next_date, self.next_date_problem = reader.date(next_date)
+        # The readers' memos looked at here first: a method call per cell is most of the cost
+        # of a value that was parsed already (as nearly every status and date was).
+        found = reader._statuses.get(status) if type(status) is str else None
+        self.status, self.status_problem = found or reader.status(status)
+        kind = type(next_date)
+        day = reader._dates.get(next_date) if kind is str or kind is int else None  # type: ignore[arg-type]
+        self.next_date, self.next_date_problem = day or reader.date(next_date)
         # The picker may say '' for an empty cell; as read, an empty cell is None.
         self.closed = None if closed == "" else closed
         self.amount = None if amount == "" else amount
@@ -126,7 +137,8 @@ class LeadsReader:
     def rows(self) -> tuple[LeadCells, ...]:
         """The tab's rows, in its order, each read once."""
         if self._rows is None:
-            self._rows = tuple(LeadCells(self.pick(row.values), self) for row in self.tab.rows)
+            pick = self.pick
+            self._rows = tuple([LeadCells(pick(row.values), self) for row in self.tab.rows])
         return self._rows
 
     def read(

@@ -62,11 +62,6 @@ class _Sum:
         self.amount = 0.0
         self.weighted = 0.0
 
-    def add(self, amount: float, probability: float) -> None:
-        self.count += 1
-        self.amount += amount
-        self.weighted += amount * probability / 100
-
     def bucket(self) -> Bucket:
         return Bucket(self.count, self.amount, self.weighted)
 
@@ -118,40 +113,53 @@ _LINE_CELLS = frozenset(
 )
 
 
+def _amount(cells: LeadCells) -> float | None:
+    amount = cells.amount
+    if type(amount) is float:  # a float is most amounts, and parses as itself
+        return amount
+    try:
+        return parse_amount(amount)
+    except ValueError:
+        return None
+
+
+def _step(cells: LeadCells, reader: LeadsReader, config: Config) -> str:
+    found = reader.step(cells.step) if cells.step else config.pipeline.first
+    return found.name if found is not None else UNKNOWN_STEP
+
+
+def _closed(cells: LeadCells, reader: LeadsReader) -> date | None:
+    closed = reader.date(cells.closed)[0] if cells.closed is not None else None
+    return closed.date() if closed is not None else None
+
+
 def _line(cells: LeadCells, reader: LeadsReader, config: Config) -> LeadLine | None:
     if not cells.lead_id:
         return None
-    amount = cells.amount
-    if type(amount) is not float:  # a float is most amounts, and parses as itself
-        try:
-            amount = parse_amount(amount)
-        except ValueError:
-            amount = None
-    found = reader.step(cells.step) if cells.step else config.pipeline.first
     due = cells.next_date
-    closed = reader.date(cells.closed)[0] if cells.closed is not None else None
-    # Positional, in the field order: one is built per lead.
+    # Positional, in the field order.
     return LeadLine(
         cells.lead_id,
         cells.company,
         cells.contact,
         cells.phone,
         cells.owner or config.default_owner,
-        amount,
-        found.name if found is not None else UNKNOWN_STEP,
+        _amount(cells),
+        _step(cells, reader, config),
         cells.status,
         cells.next_action,
         due.date() if due is not None else None,
-        closed.date() if closed is not None else None,
+        _closed(cells, reader),
     )
 
 
-def lead_lines(
+def lead_rows(
     snapshot: Snapshot, plan: Plan, config: Config, reader: LeadsReader | None = None
-) -> list[LeadLine]:
-    """The leads as they are once `plan` is applied: its cell writes and appended leads.
+) -> tuple[list[LeadCells], LeadsReader]:
+    """The Leads rows as they read once `plan` is applied: its cell writes and appended leads.
 
-    `reader`: the pass's reading of the snapshot's Leads tab, when it has one already.
+    `reader`: the pass's reading of the snapshot's Leads tab, when it has one already; the
+    reader the rows were read with comes back with them.
     """
     tab = snapshot.leads
     if reader is None or reader.tab is not tab:
@@ -160,8 +168,8 @@ def lead_lines(
     ref = tab.ref
     for cell in plan.cells:
         # The planner writes with the snapshot's own TabRef: identity settles most cells
-        # without the dataclass __eq__.
-        if cell.tab is ref or cell.tab == ref:
+        # without the dataclass __eq__, and the tab's name most of the others.
+        if cell.tab is ref or (cell.tab.tab == ref.tab and cell.tab == ref):
             written.setdefault(cell.row, {})[cell.field] = cell.value
     # A row reads as the pass read it unless the plan writes a cell a line shows (a Sync
     # note or a Folder changes nothing here); then it is read again with the writes.
@@ -171,7 +179,22 @@ def lead_lines(
         else cells
         for row, cells in zip(tab.rows, reader.rows, strict=True)
     ]
-    rows += [reader.read(append.values) for append in plan.appends if append.tab == tab.ref]
+    rows += [
+        reader.read(append.values)
+        for append in plan.appends
+        if append.tab is ref or (append.tab.tab == ref.tab and append.tab == ref)
+    ]
+    return rows, reader
+
+
+def lead_lines(
+    snapshot: Snapshot, plan: Plan, config: Config, reader: LeadsReader | None = None
+) -> list[LeadLine]:
+    """The leads as they are once `plan` is applied: its cell writes and appended leads.
+
+    `reader`: the pass's reading of the snapshot's Leads tab, when it has one already.
+    """
+    rows, reader = lead_rows(snapshot, plan, config, reader)
     lines: list[LeadLine] = []
     seen: set[str] = set()
     for cells in rows:
@@ -183,67 +206,135 @@ def lead_lines(
     return lines
 
 
+class _Tally:
+    """The numbers of a Pipeline while they are added up, one lead after the other."""
+
+    def __init__(self, today: date, settings: PipelineSettings) -> None:
+        self.today = today
+        self.probability = {step.name: step.probability for step in settings.steps}
+        self.steps: dict[str, _Sum] = {name: _Sum() for name in settings.names()}
+        self.pairs: dict[tuple[str, str], _Sum] = {}
+        self.owners: dict[str, list[int]] = {}
+        self.todo: list[LeadLine] = []
+
+    def owner(self, owner: str) -> list[int]:
+        """The owner's counts: To-do, Standby, overdue, won and lost this month."""
+        counts = self.owners.get(owner)
+        if counts is None:
+            counts = self.owners[owner] = [0, 0, 0, 0, 0]
+        return counts
+
+    def closed(self, counts: list[int], status: LeadStatus | None, closed: date | None) -> None:
+        """A lead that is not open (or has no status): it counts only if closed this month."""
+        today = self.today
+        if closed is not None and closed.month == today.month and closed.year == today.year:
+            if status is LeadStatus.WON:
+                counts[3] += 1
+            elif status is LeadStatus.LOST:
+                counts[4] += 1
+
+    def todo_lead(self, counts: list[int], lead: LeadLine) -> None:
+        counts[0] += 1
+        if lead.due is not None and lead.due < self.today:
+            counts[2] += 1
+        self.todo.append(lead)
+        self.open_lead(lead.owner, lead.step, lead.amount)
+
+    def open_lead(self, owner: str, step_name: str, amount: float | None) -> None:
+        """What every open lead adds to its step and to its step and owner."""
+        value = amount or 0.0
+        weighted = value * self.probability.get(step_name, 0.0) / 100
+        step = self.steps.get(step_name)
+        if step is None:
+            step = self.steps[step_name] = _Sum()
+        pair = self.pairs.get((step_name, owner))
+        if pair is None:
+            pair = self.pairs[step_name, owner] = _Sum()
+        # Added here, not by a method of _Sum: this runs twice for every open lead.
+        step.count += 1
+        step.amount += value
+        step.weighted += weighted
+        pair.count += 1
+        pair.amount += value
+        pair.weighted += weighted
+
+    def pipeline(self) -> Pipeline:
+        today, probability, steps, pairs = self.today, self.probability, self.steps, self.pairs
+        order = {name: index for index, name in enumerate(steps)}
+        # Every lead here is To-do, so overdue is only a matter of its date.
+        self.todo.sort(
+            key=lambda lead: (
+                not (lead.due is not None and lead.due < today),
+                lead.due is None,
+                lead.due or today,
+                lead.lead_id,
+            )
+        )
+        return Pipeline(
+            today=today,
+            steps=tuple(
+                (name, probability.get(name, 0.0), s.bucket()) for name, s in steps.items()
+            ),
+            by_step_owner=tuple(
+                (step, owner, pairs[step, owner].bucket())
+                for step, owner in sorted(pairs, key=lambda k: (order[k[0]], k[1].casefold()))
+            ),
+            owners=tuple(
+                OwnerLine(owner, *counts)
+                for owner, counts in sorted(
+                    self.owners.items(), key=lambda item: item[0].casefold()
+                )
+                if any(counts)  # an owner whose leads all closed in earlier months is not shown
+            ),
+            todo=tuple(self.todo),
+        )
+
+
 def compute(leads: Iterable[LeadLine], today: date, settings: PipelineSettings) -> Pipeline:
-    probability = {step.name: step.probability for step in settings.steps}
-    steps: dict[str, _Sum] = {name: _Sum() for name in settings.names()}
-    pairs: dict[tuple[str, str], _Sum] = {}
-    owners: dict[str, list[int]] = {}
-    todo: list[LeadLine] = []
-    year, month = today.year, today.month
+    tally = _Tally(today, settings)
     # Looked up once, not per lead: in Python 3.11 a member looked up on its enum class is a
     # Python-level call (~0.2 us).
-    won, lost, todo_status = LeadStatus.WON, LeadStatus.LOST, LeadStatus.TODO
+    todo, standby = LeadStatus.TODO, LeadStatus.STANDBY
     for lead in leads:
+        counts = tally.owner(lead.owner)
         status = lead.status
-        counts = owners.get(lead.owner)
-        if counts is None:
-            counts = owners[lead.owner] = [0, 0, 0, 0, 0]
-        if status is None or not status.is_open:
-            closed = lead.closed
-            if closed is not None and closed.month == month and closed.year == year:
-                if status is won:
-                    counts[3] += 1
-                elif status is lost:
-                    counts[4] += 1
-            continue
-        if status is todo_status:
-            counts[0] += 1
-            if lead.due is not None and lead.due < today:
-                counts[2] += 1
-            todo.append(lead)
-        else:
+        if status is todo:
+            tally.todo_lead(counts, lead)
+        elif status is standby:
             counts[1] += 1
-        amount = lead.amount or 0.0
-        chance = probability.get(lead.step, 0.0)
-        step = steps.get(lead.step)
-        if step is None:
-            step = steps[lead.step] = _Sum()
-        step.add(amount, chance)
-        pair = pairs.get((lead.step, lead.owner))
-        if pair is None:
-            pair = pairs[lead.step, lead.owner] = _Sum()
-        pair.add(amount, chance)
-    order = {name: index for index, name in enumerate(steps)}
-    # Every lead here is To-do, so overdue is only a matter of its date.
-    todo.sort(
-        key=lambda lead: (
-            not (lead.due is not None and lead.due < today),
-            lead.due is None,
-            lead.due or today,
-            lead.lead_id,
-        )
-    )
-    return Pipeline(
-        today=today,
-        steps=tuple((name, probability.get(name, 0.0), s.bucket()) for name, s in steps.items()),
-        by_step_owner=tuple(
-            (step, owner, pairs[step, owner].bucket())
-            for step, owner in sorted(pairs, key=lambda k: (order[k[0]], k[1].casefold()))
-        ),
-        owners=tuple(
-            OwnerLine(owner, *counts)
-            for owner, counts in sorted(owners.items(), key=lambda item: item[0].casefold())
-            if any(counts)  # an owner whose leads all closed in earlier months is not shown
-        ),
-        todo=tuple(todo),
-    )
+            tally.open_lead(lead.owner, lead.step, lead.amount)
+        else:
+            tally.closed(counts, status, lead.closed)
+    return tally.pipeline()
+
+
+def compute_rows(
+    rows: Iterable[LeadCells], reader: LeadsReader, today: date, config: Config
+) -> Pipeline:
+    """compute(lead_lines(...)) from the rows lead_rows gives, with a LeadLine only where the
+    Pipeline keeps one (To-do leads): the other leads add only a few of their cells to it.
+    """
+    tally = _Tally(today, config.pipeline)
+    seen: set[str] = set()
+    default_owner = config.default_owner
+    todo, standby = LeadStatus.TODO, LeadStatus.STANDBY  # looked up once (see compute)
+    for cells in rows:
+        lead_id = cells.lead_id
+        # No ID: no lead. A duplicated ID is a row problem; the lead counts once.
+        if not lead_id or lead_id in seen:
+            continue
+        seen.add(lead_id)
+        status = cells.status
+        if status is todo:
+            line = _line(cells, reader, config)
+            assert line is not None  # it has an ID
+            tally.todo_lead(tally.owner(line.owner), line)
+            continue
+        owner = cells.owner or default_owner
+        counts = tally.owner(owner)
+        if status is standby:
+            counts[1] += 1
+            tally.open_lead(owner, _step(cells, reader, config), _amount(cells))
+        else:
+            tally.closed(counts, status, _closed(cells, reader))
+    return tally.pipeline()

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sync.config import Config
 from sync.lead_cells import LeadsReader
-from sync.pipeline import Pipeline, compute, lead_lines
+from sync.pipeline import Pipeline, compute_rows, lead_rows
 from sync.plan import Plan, Problem, RewriteTab
 from sync.snapshot import CellValue, Snapshot
 
@@ -121,7 +121,8 @@ def pipeline_of(
     `leads`: the pass's reading of the Leads tab, which the planner made already.
     """
     today = today_of(snapshot, now, config).date()
-    return compute(lead_lines(snapshot, plan, config, leads), today, config.pipeline)
+    rows, reader = lead_rows(snapshot, plan, config, leads)
+    return compute_rows(rows, reader, today, config)
 
 
 def with_pipeline(

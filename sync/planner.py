@@ -23,7 +23,7 @@ from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, Stri
 from sync.rules_adoption import adopt
 from sync.rules_followup import is_rule_note, lead_followups, prospect_followup, touch_bases
 from sync.rules_pipeline import closed_value, step_problem
-from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef, cell_text
+from sync.snapshot import CellValue, Picker, Row, Snapshot, Tab, TabRef, cell_text
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
 STRUCK = {"en": "Struck off", "it": "Scartato"}
@@ -125,11 +125,14 @@ class _Planner:
         # Every lead rule reads the same cells of every lead: read and parsed once, here.
         self.lead_cells = LeadsReader(snapshot.leads, config)
         lead_ids = [cells.lead_id for cells in self.lead_cells.rows]
+        # Each prospect row's Lead, Flag and Sync note, read in one step for the whole pass.
+        pick = Picker(("lead", "flag", "sync_note"))
+        self.prospect_cells = [[pick(r.values) for r in t.rows] for t in snapshot.prospects]
         prospect_ids = [
             cell_text(lead)
-            for t in snapshot.prospects
-            for r in t.rows
-            if (lead := r.values.get("lead")) is not None
+            for picked in self.prospect_cells
+            for lead, _flag, _note in picked
+            if lead is not None and lead != ""  # the picker may say '' for an empty cell
         ]
         # IDs up to this number reached the tracker once; a higher one in a Lead cell is from a
         # pass that stopped after saving the prospecting file and before saving the tracker.
@@ -153,16 +156,16 @@ class _Planner:
         for tab in (*self.snap.prospects, self.snap.leads, self.snap.clients):
             self._ensure_columns(tab)
         self._read_existing_leads()
-        for tab in self.snap.prospects:
+        for tab, picked in zip(self.snap.prospects, self.prospect_cells, strict=True):
             # Most prospects are neither flagged, linked, noted nor counted: nothing to decide.
             # Only the trigger columns the tab has are looked at, in a plain loop (no generator
             # per row): this loop sees every row of every prospecting tab.
             keys = [k for k in PROSPECT_TRIGGERS if k in tab.columns]
-            for row in tab.rows:
+            for row, cells in zip(tab.rows, picked, strict=True):
                 get = row.values.get
                 for key in keys:
                     if get(key) is not None:
-                        self._prospect_row(tab, row)
+                        self._prospect_row(tab, row, cells)
                         break
         self._next_steps()
         lead_followups(self)
@@ -207,12 +210,16 @@ class _Planner:
     def _where(self, tab: Tab, row: Row) -> str:
         return f"{tab.label} row {row.number}"
 
-    def _note(self, tab: Tab, row: Row, note: str, expect: Iterable[str]) -> None:
+    def _note(
+        self, tab: Tab, row: Row, note: str, expect: Iterable[str], current: str | None = None
+    ) -> None:
         """Say `note` in the row's Sync note; '' clears what the engine said there before.
 
         A note a person typed is only ever replaced by a problem report, never cleared.
+        `current`: the Sync note as read, when the caller read it already.
         """
-        current = row.text("sync_note")
+        if current is None:
+            current = row.text("sync_note")
         if not note and not current:
             return  # nothing said, nothing to clear
         if note:
@@ -266,15 +273,19 @@ class _Planner:
                     ["lead_id"],
                 )
                 continue
+            # Positional, a new dict as the field's default would be: one per lead, and a
+            # keyword argument costs more than the rest of the call.
             self.leads[lead_id] = _LeadRecord(
-                lead_id, cells.company, cells.email, cells.status, cells.folder, row, cells=cells
+                lead_id, cells.company, cells.email, cells.status, cells.folder, row, {}, cells
             )
 
-    def _prospect_row(self, tab: Tab, row: Row) -> None:
+    def _prospect_row(self, tab: Tab, row: Row, cells: tuple[CellValue, ...]) -> None:
+        """`cells`: the row's Lead, Flag and Sync note as picked (see __init__)."""
         expect = ("flag", "company", "lead")
-        lead_cell = row.text("lead")
+        lead, flag_cell, note_cell = cells
+        lead_cell = cell_text(lead)  # cell_text and parse_flag read '' as the empty cell it is
         try:
-            flag = parse_flag(row.get("flag"))
+            flag = parse_flag(flag_cell)
         except ValueError as error:
             self._problem(tab, row, [str(error)], expect)
             return
@@ -295,7 +306,7 @@ class _Planner:
             if lead_cell in self.leads:
                 if flag is Flag.CONVERT:
                     self._set(tab, row, "flag", Flag.DONE.value, expect)
-                self._note(tab, row, "", expect)
+                self._note(tab, row, "", expect, cell_text(note_cell))
             elif flag in (Flag.CONVERT, Flag.DONE) and self._never_reached_tracker(lead_cell):
                 self._recover(tab, row, lead_cell, flag, expect)
             elif flag in (Flag.CONVERT, Flag.DONE):
@@ -460,13 +471,15 @@ class _Planner:
             elif status is standby and next_date is None:
                 why = date_problem or "Next action date is empty"
                 self._set(tab, row, "status", todo, expect)
-                self._note(tab, row, f"Moved to To-do: {why}", expect)
+                self._note(tab, row, f"Moved to To-do: {why}", expect, cells.sync_note)
                 status = LeadStatus.TODO
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do ({why})")
             elif status is standby and next_date is not None and next_date <= self.now:
                 self._set(tab, row, "status", todo, expect)
-                self._note(tab, row, f"Due {next_date:%Y-%m-%d}: moved to To-do", expect)
+                self._note(
+                    tab, row, f"Due {next_date:%Y-%m-%d}: moved to To-do", expect, cells.sync_note
+                )
                 status = LeadStatus.TODO
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do (due {next_date:%Y-%m-%d})")
@@ -485,7 +498,7 @@ class _Planner:
             if (tab.ref, row.number) in self.noted:
                 continue
             if cells.lead_id or row.number in self.adopted:
-                self._note(tab, row, "", ("lead_id",))
+                self._note(tab, row, "", ("lead_id",), cells.sync_note)
 
     # ---- Rule 4: renewals -----------------------------------------------------------------
 
@@ -556,13 +569,16 @@ class _Planner:
                 else:
                     members.append(record)
         tab = self.snap.clients
-        existing: dict[str, Row] = {}
+        # Each folder row read in one step: most hold what this pass would write already.
+        pick = Picker(("client_key", "folder", "leads", "lead_count", "open_leads"))
+        existing: dict[str, tuple[Row, tuple[CellValue, ...]]] = {}
         for held in tab.rows:
-            if key := held.text("client_key"):
-                existing[key] = held  # a key on two rows: the last one counts
+            cells = pick(held.values)
+            if key := cell_text(cells[0]):
+                existing[key] = (held, cells)  # a key on two rows: the last one counts
         for key in sorted(groups.keys() | existing.keys()):
             members = groups.get(key, [])
-            row = existing.get(key)
+            row, cells = existing.get(key, (None, ()))
             if row is None and len(members) < 2:
                 continue
             lead_ids = ", ".join([r.lead_id for r in members])
@@ -591,12 +607,16 @@ class _Planner:
                 self.counts["folders_created"] += 1
                 self.events.append(f"open folder {folder_id} for {client} ({lead_ids})")
             else:
-                folder_id = row.text("folder")
+                _key, folder, leads, lead_count, open_leads = cells
+                folder_id = cell_text(folder)
                 before = len(self.cells)
                 expect = ("client_key", "folder")
-                self._set(tab, row, "leads", lead_ids, expect)
-                self._set(tab, row, "lead_count", len(members), expect)
-                self._set(tab, row, "open_leads", open_count, expect)
+                # Cells equal to what they should say are never written (see _set): a folder
+                # that is up to date is settled here, without a look-up per cell.
+                if leads != lead_ids or lead_count != len(members) or open_leads != open_count:
+                    self._set(tab, row, "leads", lead_ids, expect)
+                    self._set(tab, row, "lead_count", len(members), expect)
+                    self._set(tab, row, "open_leads", open_count, expect)
                 if len(self.cells) > before:
                     self.counts["folders_updated"] += 1
                     self.events.append(f"update folder {folder_id} ({lead_ids})")

@@ -223,7 +223,7 @@ def lead_followups(planner: _Planner) -> None:
                 planner.events.append(f"ask for a decision on {record.lead_id}")
             # The decision is the more pressing news, also for a lead Rule 2 just moved.
             planned.drop(row)
-            planner._note(tab, row, note, expect)
+            planner._note(tab, row, note, expect, current)
             continue
         last = found.last_contact or found.created
         # A Standby lead waits for its date on purpose (renewals for months): not inactive.
@@ -269,7 +269,7 @@ def _note_inactive(
         planner.counts["inactive_noted"] += 1
         planner.events.append(f"note {lead_id} inactive since {last:%Y-%m-%d}")
     notes.drop(row)
-    planner._note(tab, row, text, ("lead_id",))
+    planner._note(tab, row, text, ("lead_id",), current)
 
 
 # ---- touch-base for won clients -----------------------------------------------------------

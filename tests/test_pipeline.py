@@ -12,7 +12,7 @@ from test_planner import NOW, config, tab
 from sync.config import Config
 from sync.errors import ConfigError
 from sync.headers import TabKind
-from sync.pipeline import UNKNOWN_STEP, Pipeline, compute, lead_lines
+from sync.pipeline import UNKNOWN_STEP, Pipeline, compute, compute_rows, lead_lines, lead_rows
 from sync.pipeline_plan import normalised, pipeline_grid, pipeline_of
 from sync.plan import RewriteTab
 from sync.planner import WARNING, plan
@@ -127,7 +127,12 @@ def test_the_closed_date_is_stamped_once_when_a_lead_is_won_or_lost() -> None:
 def numbers(leads: list[Mapping[str, CellValue]], cfg: Config | None = None) -> Pipeline:
     cfg = cfg or config()
     snap = snapshot(leads)
-    return compute(lead_lines(snap, plan(snap, NOW, cfg), cfg), TODAY, cfg.pipeline)
+    planned = plan(snap, NOW, cfg)
+    result = compute(lead_lines(snap, planned, cfg), TODAY, cfg.pipeline)
+    # A pass's own way there, with a LeadLine only per To-do lead, gives the same numbers.
+    rows, reader = lead_rows(snap, planned, cfg)
+    assert compute_rows(rows, reader, TODAY, cfg) == result
+    return result
 
 
 def test_open_leads_count_per_step_and_owner_with_amount_and_weighted_amount() -> None:
@@ -201,6 +206,24 @@ def test_new_leads_of_the_pass_and_its_moves_are_in_the_numbers() -> None:
     owners = {line.owner: (line.todo, line.standby) for line in result.owners}
     assert owners == {"Anna": (1, 0), "Bruno": (1, 0)}
     assert result.steps[0][2].amount == 500
+
+
+def test_a_pass_counts_as_compute_does_over_every_kind_of_lead() -> None:
+    leads = [
+        lead(1, "To-do", step="Proposal", amount="€ 1.200,50", next_action_date=date(2026, 11, 2)),
+        lead(2, "Standby", step="Closing", amount="lots", next_action_date=date(2026, 12, 2)),
+        lead(3, "Won", closed=date(2026, 11, 3), owner="bruno", amount=10),
+        lead(4, "Lost", closed=date(2026, 10, 3), owner="Bruno"),
+        lead(5, "Won", closed="3/11/2026", owner="Carla"),
+        lead(6, "Lost", closed="not a date", owner="Dario"),
+        lead(3, "To-do", owner="Elena"),  # a duplicated ID counts once
+        {"company": "No ID", "status": "To-do", "owner": "Fabio"},
+        lead(7, "Maybe", owner="Gina"),  # an unreadable status is no open lead
+        lead(8, "Standby", owner="", amount=300.5, step="trattativa"),
+        lead(9, "To-do", owner="anna", next_action_date=datetime(2026, 11, 25, 9, 30)),
+    ]
+    result = numbers(leads)  # asserts compute_rows == compute(lead_lines(...))
+    assert [line.owner for line in result.owners][:3] == ["Anna", "anna", "bruno"]
 
 
 # ---- when the tab is written -----------------------------------------------------------
