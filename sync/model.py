@@ -6,6 +6,7 @@ planner turns it into a row problem, never into an error that ends a pass.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from enum import StrEnum
@@ -97,9 +98,18 @@ def parse_amount(value: CellValue) -> float | None:
         return None
     if isinstance(value, bool):
         raise ValueError(f"Amount '{value}' is not a number: type an amount such as 1200.50")
-    if isinstance(value, int | float):
-        return float(value)
-    text = re.sub(r"[\s€$£]|EUR|USD|GBP", "", str(value), flags=re.IGNORECASE)
+    number = float(value) if isinstance(value, int | float) else _typed_amount(str(value))
+    # float() reads 'nan' and 'inf' too: no amount a lead can carry, and they would make
+    # every Pipeline sum they join NaN or infinite.
+    if not math.isfinite(number):
+        raise ValueError(
+            f"Amount '{str(value).strip()}' is not a number: type an amount such as 1200.50"
+        )
+    return number
+
+
+def _typed_amount(value: str) -> float:
+    text = re.sub(r"[\s€$£]|EUR|USD|GBP", "", value, flags=re.IGNORECASE)
     if "," in text and "." in text:
         decimal = "," if text.rfind(",") > text.rfind(".") else "."
         text = text.replace("." if decimal == "," else ",", "").replace(",", ".")

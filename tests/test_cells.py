@@ -82,6 +82,13 @@ def test_amounts_read_as_people_mean_them(typed: object, value: float | None) ->
     assert parse_amount(typed) == value  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("typed", ["nan", "NaN €", "inf", "-Infinity", "1e999", float("inf")])
+def test_amounts_that_are_no_number_are_refused(typed: object) -> None:
+    # float() reads these; a lead's amount and the Pipeline sums must not.
+    with pytest.raises(ValueError, match=r"is not a number: type an amount such as 1200\.50"):
+        parse_amount(typed)  # type: ignore[arg-type]
+
+
 def test_statuses_in_both_languages() -> None:
     assert parse_status("to do") is LeadStatus.TODO
     assert parse_status("IN ATTESA") is LeadStatus.STANDBY
