@@ -76,41 +76,46 @@ def _encode(body: Mapping[str, Any]) -> bytes:
         return json.dumps(body, allow_nan=False).encode("utf-8")
 
 
-def _decode(response: requests.Response) -> Any:
+def _decode(response: requests.Response, reply: type[Any] | None = None) -> Any:
+    """The answer's JSON; with `reply` (a msgspec Struct), decoded straight into it."""
     # chunk_size=None reads the body as it arrives, in one piece when its length is known.
     body = b"".join(response.iter_content(chunk_size=None))
+    decoder = _DECODER if reply is None else _typed(reply)
     try:
-        return _DECODER.decode(body)
+        return decoder.decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError):
-        # What msgspec refuses and the standard library takes (an escaped lone surrogate,
-        # NaN, 1e400, a body in another charset), or what is no JSON at all: read and
-        # refused as requests' Response.json() does.
-        try:
-            text = str(body, response.encoding or "utf-8", errors="replace")
-        except LookupError:  # a charset Python does not know
-            text = str(body, errors="replace")
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise requests.JSONDecodeError(error.msg, error.doc, error.pos) from None
+        pass  # what msgspec refuses: see _standard
+    if reply is None:
+        return _standard(body, response)
+    try:
+        return msgspec.convert(_standard(body, response), reply)
+    except (msgspec.ValidationError, requests.JSONDecodeError) as error:
+        # The write may have happened: read again, as after an answer that never came.
+        raise RetryPass(f"Google's answer to a write could not be read ({error})") from None
+
+
+def _standard(body: bytes, response: requests.Response) -> Any:
+    """What msgspec refuses and the standard library takes (an escaped lone surrogate, NaN,
+    1e400, a body in another charset), or what is no JSON at all: read and refused as
+    requests' Response.json() does."""
+    try:
+        text = str(body, response.encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        text = str(body, errors="replace")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise requests.JSONDecodeError(error.msg, error.doc, error.pos) from None
 
 
 _TYPED: dict[type[Any], msgspec.json.Decoder[Any]] = {}
 
 
-def _decode_as(response: requests.Response, reply: type[Any]) -> Any:
-    body = b"".join(response.iter_content(chunk_size=None))
+def _typed(reply: type[Any]) -> msgspec.json.Decoder[Any]:
     decoder = _TYPED.get(reply)
     if decoder is None:
         decoder = _TYPED[reply] = msgspec.json.Decoder(reply)
-    try:
-        try:
-            return decoder.decode(body)
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            # What only the standard library reads (see _decode), then fitted to `reply`.
-            return msgspec.convert(json.loads(str(body, "utf-8", errors="replace")), reply)
-    except (msgspec.ValidationError, json.JSONDecodeError) as error:
-        raise RetryPass(f"Google's answer to a write could not be read ({error})") from None
+    return decoder
 
 
 class _Transient(Exception):
@@ -185,29 +190,19 @@ class SheetsClient:
         fields: str | None,
         reply: type[Any] | None,
     ) -> Any:
+        # `fields` (a partial response) keeps a reply with grid data to the values it checks.
+        params: dict[str, Any] | None = {"fields": fields} if fields else None
+        url = SPREADSHEET_BATCH_UPDATE_URL % spreadsheet
         for retry in range(self.backoff.attempts):
             try:
                 return self._call(
-                    spreadsheet, lambda: self._post_batch(spreadsheet, body, fields, reply)
+                    spreadsheet, lambda: self._fetch("post", url, params, body, reply)
                 )
             except _Transient as error:
                 self.backoff.wait(retry, error.retry_after)
                 if error.status != 429 or retry == self.backoff.attempts - 1:
                     raise RetryPass(f"Google did not confirm a write ({error})") from None
         raise AssertionError("unreachable")
-
-    def _post_batch(
-        self,
-        spreadsheet: str,
-        body: Mapping[str, Any],
-        fields: str | None,
-        reply: type[Any] | None,
-    ) -> Any:
-        # `fields` (a partial response) keeps a reply with grid data to the values it checks.
-        params: dict[str, Any] | None = {"fields": fields} if fields else None
-        url = SPREADSHEET_BATCH_UPDATE_URL % spreadsheet
-        answer = self._fetch("post", url, params, body, reply)
-        return answer if reply is not None else dict(answer)
 
     def _fetch(
         self,
@@ -233,7 +228,7 @@ class SheetsClient:
         )
         if not response.ok:
             raise APIError(response)  # it reads the error body itself
-        return _decode(response) if reply is None else _decode_as(response, reply)
+        return _decode(response, reply)
 
     def _read(self, spreadsheet: str, call: Callable[[], T]) -> T:
         for retry in range(self.backoff.attempts):

@@ -19,8 +19,9 @@ import requests
 from google.auth.credentials import AnonymousCredentials
 
 from sync import google_client
-from sync.errors import BackendError
+from sync.errors import BackendError, RetryPass
 from sync.google_client import _decode, _encode
+from sync.google_reply import Reply
 from sync.retry import Backoff
 
 BODIES: dict[str, bytes] = {
@@ -33,6 +34,10 @@ BODIES: dict[str, bytes] = {
     "html": b"<html>Bad gateway</html>",
     "empty": b"",
     "latin1": '{"t": "caff\u00e8"}'.encode("latin-1"),
+    "reply": b'{"replies": [{}], "updatedSpreadsheet": {"sheets": [{"properties": {"title": "L"},'
+    b' "data": [{"startRow": 1, "rowData": [{"values": [{"effectiveValue": '
+    b'{"stringValue": "a\\ud800"}}]}]}]}]}}',
+    "not_a_reply": b'{"replies": "no list"}',
 }
 
 
@@ -114,3 +119,13 @@ def test_a_server_that_never_answers_is_given_up_on(monkeypatch: pytest.MonkeyPa
             client.metadata("sheet-id", "properties")
     finally:
         listener.close()
+
+
+def test_a_write_reply_decodes_into_structs_or_makes_the_pass_read_again(server: str) -> None:
+    # An escaped lone surrogate: msgspec refuses it, the standard library reads it.
+    reply = _decode(requests.get(f"{server}/reply", timeout=5, stream=True), Reply)
+    (cell,) = reply.updatedSpreadsheet.sheets[0].data[0].rowData[0].values
+    assert cell.effectiveValue.stringValue == "a\ud800"
+    for name in ("not_a_reply", "html"):
+        with pytest.raises(RetryPass, match="answer to a write could not be read"):
+            _decode(requests.get(f"{server}/{name}", timeout=5, stream=True), Reply)
