@@ -29,13 +29,9 @@ def quote_tab(tab: str) -> str:
     return "'" + tab.replace("'", "''") + "'"
 
 
-def row_range(tab: str, row: int, width: int) -> str:
-    before, between = row_range_parts(tab, width)
-    return f"{before}{row}{between}{row}"
-
-
 def row_range_parts(tab: str, width: int) -> tuple[str, str]:
-    """What a row_range is made of around its row number, for thousands of rows of a tab."""
+    """The A1 range of one row as wide as the tab, without its row number (put between and
+    after the two parts): computed once for thousands of rows of a tab."""
     return f"{quote_tab(tab)}!A", f":{column_letters(max(width, 1))}"
 
 

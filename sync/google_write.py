@@ -413,7 +413,7 @@ class Writer:
         return self.client.batch_update_as(self.state.spreadsheet, body, None, Reply)
 
     def _ranges(self, writes: list[_RowWrite]) -> list[str]:
-        """The rows `writes` go to, each as wide as its tab: row_range of each, faster."""
+        """The A1 ranges of the rows `writes` go to, each as wide as its tab."""
         ranges = []
         ref: TabRef | None = None
         before = between = ""
