@@ -1,16 +1,20 @@
 """What one leadsync pass on Google Sheets costs, through the local Sheets API stand-in.
 
     .venv/bin/python bench/bench_google.py [--prospects 50000] [--flags 500] [--leads 5000]
-                                           [--repeat 1]
+                                           [--repeat 1] [--warmup 1]
 
 Puts the seeded team of bench_xlsx (team_data.py) into one spreadsheet with three tabs on the
 stand-in, which answers real HTTP on loopback from threads of this process. Then a busy pass
 (it creates --flags leads) and an idle pass right after (nothing left to do). For each pass:
 requests, bytes, wall time, and the engine's CPU time next to the CPU time json.loads needs
 for exactly the responses that pass received. Then, on a fresh copy, a naive gspread loop that
-makes the same leads one call per change, for comparison. The last line printed is one JSON
-object with every figure. Exit status 1 means a pass or the loop did not do the work described
-(see _verify_busy, _verify_naive), so its figures would not describe it.
+makes the same leads one call per change, for comparison. --warmup engine runs (busy and idle
+on their own fresh copy) come first and are not counted in the medians: the first pass in a
+process also pays the kernel for every page of memory the process touches for the first time,
+which the decode baseline, measured after it, would not; their figures are printed and kept
+in the JSON under "warmup". The last line printed is one JSON object with every figure. Exit
+status 1 means a pass or the loop did not do the work described (see _verify_busy,
+_verify_naive), so its figures would not describe it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import gc
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -56,6 +61,9 @@ RAW = ValueInputOption.raw  # the naive loop appends text as text, like the engi
 QUOTA_PER_MINUTE = 10**9
 LOCALE = "it_IT"  # the team works in Rome, like TIME_ZONE
 SPARE_ROWS = 1000  # empty rows under the data, as a sheet people work in has
+# The decode baseline is timed this many times per pass and the median kept: one timing of
+# json.loads over the same bytes varies by a fifth or more on a shared machine.
+DECODE_SAMPLES = 3
 
 
 @dataclass
@@ -69,6 +77,7 @@ class Traffic:
 @dataclass
 class PassFigures(Traffic):
     engine_cpu_s: float  # thread CPU of the thread that ran the pass
+    engine_system_s: float  # the part of it spent in the kernel (mostly first-touch page faults)
     decode_cpu_s: float  # thread CPU of json.loads over the same response bodies
     cpu_ratio: float
     counts: dict[str, int] = field(default_factory=dict)
@@ -174,17 +183,27 @@ def _traffic(standin: StandIn, responses: int, wall: float) -> Traffic:
     )
 
 
+def _decode_once(bodies: Sequence[bytes]) -> float:
+    started = time.thread_time()
+    for body in bodies:
+        json.loads(body)
+    return time.thread_time() - started
+
+
 def _decode_cpu(bodies: Sequence[bytes]) -> float:
     # Decoding alone: the engine pauses the cyclic collector during a pass (sync/collector.py),
     # so the baseline does not pay for collections either.
     gc.disable()
     try:
-        started = time.thread_time()
-        for body in bodies:
-            json.loads(body)
-        return time.thread_time() - started
+        return statistics.median(_decode_once(bodies) for _ in range(DECODE_SAMPLES))
     finally:
         gc.enable()
+
+
+def _system_cpu() -> float:
+    """Kernel CPU time of this thread so far (Linux); 0 where the platform cannot tell."""
+    who = getattr(resource, "RUSAGE_THREAD", None)
+    return resource.getrusage(who).ru_stime if who is not None else 0.0
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -193,9 +212,14 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 def _measure_pass(standin: StandIn, config: Config, client: SheetsClient) -> PassFigures:
     standin.clear_log()
-    wall_started, cpu_started = time.perf_counter(), time.thread_time()
+    wall_started, cpu_started, system_started = (
+        time.perf_counter(),
+        time.thread_time(),
+        _system_cpu(),
+    )
     report = run(config, now=NOW, backend=GoogleBackend(config, client=client))
     cpu = time.thread_time() - cpu_started
+    system = _system_cpu() - system_started
     wall = time.perf_counter() - wall_started
     # The bodies as the stand-in sent them: taking them on the client's side would cost the
     # pass's thread CPU the engine itself does not spend, or change how it reads them.
@@ -206,6 +230,7 @@ def _measure_pass(standin: StandIn, config: Config, client: SheetsClient) -> Pas
     return PassFigures(
         **asdict(traffic),
         engine_cpu_s=cpu,
+        engine_system_s=system,
         decode_cpu_s=decode,
         cpu_ratio=_ratio(cpu, decode),
         counts=dict(vars(report.plan.counts)),
@@ -349,10 +374,12 @@ def _median_traffic(runs: Sequence[Traffic]) -> dict[str, Any]:
 
 def _median_pass(runs: Sequence[PassFigures]) -> dict[str, Any]:
     engine = statistics.median(r.engine_cpu_s for r in runs)
+    system = statistics.median(r.engine_system_s for r in runs)
     decode = statistics.median(r.decode_cpu_s for r in runs)
     return {
         **_median_traffic(runs),
         "engine_cpu_s": round(engine, 4),
+        "engine_system_s": round(system, 4),
         "decode_cpu_s": round(decode, 4),
         # Median of the per-run ratios: each ratio pairs a pass with its own responses.
         "cpu_ratio": round(statistics.median(r.cpu_ratio for r in runs), 3),
@@ -378,17 +405,34 @@ def _machine() -> dict[str, Any]:
     }
 
 
-def _report(args: argparse.Namespace, runs: Sequence[RunFigures]) -> dict[str, Any]:
+def _warmup_figures(warmups: Sequence[tuple[PassFigures, PassFigures]]) -> list[dict[str, Any]]:
+    keep = ("engine_cpu_s", "engine_system_s", "decode_cpu_s", "cpu_ratio")
+    return [
+        {
+            kind: {k: round(getattr(figures, k), 4) for k in keep}
+            for kind, figures in zip(("busy", "idle"), pair, strict=True)
+        }
+        for pair in warmups
+    ]
+
+
+def _report(
+    args: argparse.Namespace,
+    runs: Sequence[RunFigures],
+    warmups: Sequence[tuple[PassFigures, PassFigures]],
+    warmup_failures: Sequence[str],
+) -> dict[str, Any]:
     busy = _median_pass([r.busy for r in runs])
     idle = _median_pass([r.idle for r in runs])
     naive = _median_traffic([r.naive for r in runs])
-    failures = sorted({f for r in runs for f in r.failures})
+    failures = sorted({f for r in runs for f in r.failures} | set(warmup_failures))
     engine_bytes = busy["bytes_sent"] + busy["bytes_received"]
     return {
         "prospects": args.prospects,
         "flags": args.flags,
         "leads": args.leads,
         "repeat": args.repeat,
+        "warmup": _warmup_figures(warmups),
         "busy": busy,
         "idle": idle,
         "naive": naive,
@@ -420,7 +464,8 @@ def _print_table(f: dict[str, Any]) -> None:
     print()
     print(
         f"leadsync Google Sheets benchmark (local stand-in): {f['prospects']:,} prospects "
-        f"({f['flags']:,} flagged +), {f['leads']:,} leads; median of {f['repeat']} run(s); "
+        f"({f['flags']:,} flagged +), {f['leads']:,} leads; median of {f['repeat']} run(s) "
+        f"after {len(f['warmup'])} warm-up run(s); "
         f"Python {f['python']}, gspread {f['gspread']}"
     )
     print(f"{'':24}{'busy pass':>14}{'idle pass':>14}{'naive loop':>14}")
@@ -430,6 +475,7 @@ def _print_table(f: dict[str, Any]) -> None:
     _print_row("bytes received", [f"{p['bytes_received']:,}" for p in every])
     _print_row("wall time (s)", [f"{p['wall_s']:.3f}" for p in every])
     _print_row("engine CPU (s)", [f"{p['engine_cpu_s']:.3f}" for p in (busy, idle)])
+    _print_row("  of it system (s)", [f"{p['engine_system_s']:.3f}" for p in (busy, idle)])
     _print_row("json decode CPU (s)", [f"{p['decode_cpu_s']:.3f}" for p in (busy, idle)])
     _print_row("CPU ratio", [f"{p['cpu_ratio']:.2f}x" for p in (busy, idle)])
     met = "met" if f["cpu_target_met"] else "NOT met"
@@ -451,9 +497,14 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--flags", type=int, default=500, help="prospect rows flagged + (500)")
     parser.add_argument("--leads", type=int, default=5_000, help="leads in the tracker (5000)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of everything; medians")
+    parser.add_argument(
+        "--warmup", type=int, default=1, help="engine runs first, not counted in the medians (1)"
+    )
     args = parser.parse_args(argv)
     if not 0 < args.flags <= args.prospects or args.leads < 0 or args.repeat < 1:
         parser.error("need 0 < --flags <= --prospects, --leads >= 0 and --repeat >= 1")
+    if args.warmup < 0:
+        parser.error("need --warmup >= 0")
     return args
 
 
@@ -469,6 +520,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("generating the team ...", flush=True)
     team = generate(args.prospects, args.flags, args.leads)
     tabs = _tabs(team)
+    warmups: list[tuple[PassFigures, PassFigures]] = []
+    warmup_failures: list[str] = []
+    for index in range(1, args.warmup + 1):
+        with tempfile.TemporaryDirectory(prefix="leadsync-bench-google-") as folder:
+            busy, idle, failures = _engine_passes(team, tabs, Path(folder))
+        warmups.append((busy, idle))
+        warmup_failures += failures
+        print(
+            f"warm-up {index} (not counted): busy CPU {busy.engine_cpu_s:.3f} s, of it system "
+            f"{busy.engine_system_s:.3f} s (ratio {busy.cpu_ratio:.2f}); idle CPU "
+            f"{idle.engine_cpu_s:.3f} s (ratio {idle.cpu_ratio:.2f})",
+            flush=True,
+        )
     runs: list[RunFigures] = []
     for index in range(1, args.repeat + 1):
         runs.append(_run_once(team, tabs))
@@ -480,7 +544,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"naive {last.naive.requests} requests {last.naive.wall_s:.2f} s",
             flush=True,
         )
-    figures = _report(args, runs)
+    figures = _report(args, runs, warmups, warmup_failures)
     _print_table(figures)
     print(json.dumps(figures))
     return 0 if figures["verified"] else 1
