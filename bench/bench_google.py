@@ -4,7 +4,8 @@
                                            [--repeat 1] [--warmup 1]
 
 Puts the seeded team of bench_xlsx (team_data.py) into one spreadsheet with three tabs on the
-stand-in, which answers real HTTP on loopback from threads of this process. Then a busy pass
+stand-in, which answers real HTTP on loopback from a process of its own (standin_process.py
+says why). Then a busy pass
 (it creates --flags leads) and an idle pass right after (nothing left to do). For each pass:
 requests, bytes, wall time, and the engine's CPU time next to the CPU time json.loads needs
 for exactly the responses that pass received. Then, on a fresh copy, a naive gspread loop that
@@ -44,8 +45,8 @@ from google.auth.credentials import Credentials
 from google.auth.transport.requests import Request
 from google_team import ROBOT, GoogleTeam, grid, service_account_key
 from gspread.utils import ValueInputOption
-from sheets_standin import StandIn
 from sheets_standin.session import RedirectSession
+from standin_process import StandInProcess
 from team_data import DEFAULT_OWNER, NOW, TIME_ZONE, TeamData, generate
 
 from sync.config import CONFIG_FILE, Config, load_config
@@ -103,7 +104,7 @@ def _tabs(team: TeamData) -> dict[str, list[list[object]]]:
     }
 
 
-def _spreadsheet(standin: StandIn, tabs: dict[str, list[list[object]]]) -> str:
+def _spreadsheet(standin: StandInProcess, tabs: dict[str, list[list[object]]]) -> str:
     rows = max(len(lines) for lines in tabs.values()) + SPARE_ROWS
     return standin.create_spreadsheet(
         "Sales", tabs, time_zone=TIME_ZONE, locale=LOCALE, shared_with=[ROBOT], rows=rows
@@ -142,10 +143,10 @@ def _signed_in(config: Config) -> Credentials:
 
 @contextmanager
 def _frozen_heap() -> Iterator[None]:
-    """Keep the garbage collector off the stand-in's spreadsheet and the generated team.
+    """Keep the garbage collector off the generated team and the benchmark's own objects.
 
-    They live in this process only because the stand-in does; a real pass runs in a process
-    that holds neither, so its collections would not walk them, and nor should these.
+    A real pass runs in a process that holds neither, so its collections would not walk
+    them, and nor should these.
     """
     gc.collect()
     gc.freeze()
@@ -169,10 +170,10 @@ class _Bodies:
         self.bodies.append(response.content)
 
 
-def _traffic(standin: StandIn, responses: int, wall: float) -> Traffic:
+def _traffic(standin: StandInProcess, responses: int, wall: float) -> Traffic:
     # The server logs a call after sending its answer, so the last entry can trail the client.
     deadline = time.monotonic() + 5
-    while len(standin.log) < responses and time.monotonic() < deadline:
+    while standin.log_length() < responses and time.monotonic() < deadline:
         time.sleep(0.001)
     calls = list(standin.log)
     return Traffic(
@@ -210,7 +211,7 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else float("inf")
 
 
-def _measure_pass(standin: StandIn, config: Config, client: SheetsClient) -> PassFigures:
+def _measure_pass(standin: StandInProcess, config: Config, client: SheetsClient) -> PassFigures:
     standin.clear_log()
     wall_started, cpu_started, system_started = (
         time.perf_counter(),
@@ -241,7 +242,7 @@ def _measure_pass(standin: StandIn, config: Config, client: SheetsClient) -> Pas
 def _engine_passes(
     team: TeamData, tabs: dict[str, list[list[object]]], folder: Path
 ) -> tuple[PassFigures, PassFigures, list[str]]:
-    with StandIn(quota_per_minute=QUOTA_PER_MINUTE, keep_bodies=True) as standin:
+    with StandInProcess(quota_per_minute=QUOTA_PER_MINUTE, keep_bodies=True) as standin:
         key = service_account_key(standin, folder)
         os.environ[ENDPOINT_ENV] = standin.url
         spreadsheet = _spreadsheet(standin, tabs)
@@ -303,7 +304,7 @@ def _naive_loop(client: gspread.Client, spreadsheet: str) -> int:
 def _naive_figures(
     team: TeamData, tabs: dict[str, list[list[object]]], folder: Path
 ) -> tuple[Traffic, list[str]]:
-    with StandIn(quota_per_minute=QUOTA_PER_MINUTE) as standin:
+    with StandInProcess(quota_per_minute=QUOTA_PER_MINUTE) as standin:
         key = service_account_key(standin, folder)
         spreadsheet = _spreadsheet(standin, tabs)
         config = load_config(_write_config(folder, spreadsheet))
