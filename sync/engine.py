@@ -73,6 +73,9 @@ def run(
             snapshot = backend.read()
             say("planning")
             plan = make_plan(snapshot, moment, config)
+            # Freed now, not when the pass returns: the collector resumes when the pass ends
+            # and would first walk every object still alive that the pass made.
+            del snapshot
             if dry_run or plan.is_empty:
                 break
             say("writing")
