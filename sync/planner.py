@@ -57,7 +57,8 @@ def same(a: CellValue, b: CellValue) -> bool:
         a = a.strip() or None
     if isinstance(b, str):
         b = b.strip() or None
-    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+    # A tuple, not int | float: isinstance checks a tuple faster than a union type.
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         return float(a) == float(b)
     return a == b
 
@@ -198,14 +199,17 @@ class _Planner:
                 free += 1
 
     def _expect(self, tab: Tab, row: Row, keys: Iterable[str]) -> dict[str, CellValue]:
-        return {k: row.get(k) for k in keys if k in tab.columns}
+        get, columns = row.values.get, tab.columns
+        return {k: get(k) for k in keys if k in columns}
 
     def _set(self, tab: Tab, row: Row, key: str, value: CellValue, expect: Iterable[str]) -> None:
-        current = row.get(key)
+        # row.values.get, not row.get, here and in _expect: some 6,000 calls a pass.
+        get = row.values.get
+        current = get(key)
         if current != value and not same(current, value):  # equal values are the same cell
-            self.cells.append(
-                SetCell(tab.ref, row.number, key, value, self._expect(tab, row, expect))
-            )
+            columns = tab.columns
+            expected = {k: get(k) for k in expect if k in columns}
+            self.cells.append(SetCell(tab.ref, row.number, key, value, expected))
 
     def _where(self, tab: Tab, row: Row) -> str:
         return f"{tab.label} row {row.number}"
