@@ -80,6 +80,11 @@ _FLAG_WORDS = {"+": Flag.CONVERT, "x": Flag.STRIKE, "✓": Flag.DONE, "✔": Fla
 
 
 def parse_flag(value: CellValue) -> Flag:
+    if type(value) is str:
+        # A flag as typed, as nearly all are: what strip() and casefold() would give already.
+        flag = _FLAG_WORDS.get(value)
+        if flag is not None:
+            return flag
     text = "" if value is None else str(value).strip().casefold()
     if not text:
         return Flag.NONE

@@ -42,6 +42,13 @@ PROSPECT_TRIGGERS = ("flag", "lead", "sync_note", "attempts")
 # Prospect cells that become lead cells of the same name when a row is converted.
 CARRIED = ("company", "contact", "email", "phone", "notes", "next_action")
 
+# Looked up once: in Python 3.11 a member looked up on its enum class, and its .value, are
+# Python-level calls, and these are asked of every prospect row.
+_CONVERT = Flag.CONVERT
+_DONE = Flag.DONE
+_STRIKE = Flag.STRIKE
+_DONE_MARK = Flag.DONE.value
+
 
 def plan(snapshot: Snapshot, now: datetime, config: Config) -> Plan:
     if now.tzinfo is None:
@@ -294,26 +301,29 @@ class _Planner:
             self._problem(tab, row, [str(error)], expect)
             return
         if lead_cell:
-            if lead_cell in self.linked:
+            linked = self.linked
+            if lead_cell in linked:
                 self._problem(
                     tab,
                     row,
                     [
-                        f"Lead {lead_cell} is also on {self._where(*self.linked[lead_cell])} "
+                        f"Lead {lead_cell} is also on {self._where(*linked[lead_cell])} "
                         "(a copied row?): "
                         "clear this Lead cell and type + to make this row a lead of its own"
                     ],
                     expect,
                 )
                 return
-            self.linked[lead_cell] = (tab, row)
+            linked[lead_cell] = (tab, row)
             if lead_cell in self.leads:
-                if flag is Flag.CONVERT:
-                    self._set(tab, row, "flag", Flag.DONE.value, expect)
-                self._note(tab, row, "", expect, cell_text(note_cell))
-            elif flag in (Flag.CONVERT, Flag.DONE) and self._never_reached_tracker(lead_cell):
+                if flag is _CONVERT:
+                    self._set(tab, row, "flag", _DONE_MARK, expect)
+                note = cell_text(note_cell)
+                if note:  # an empty note has nothing to clear (see _note)
+                    self._note(tab, row, "", expect, note)
+            elif (flag is _CONVERT or flag is _DONE) and self._never_reached_tracker(lead_cell):
                 self._recover(tab, row, lead_cell, flag, expect)
-            elif flag in (Flag.CONVERT, Flag.DONE):
+            elif flag is _CONVERT or flag is _DONE:
                 self._problem(
                     tab,
                     row,
@@ -324,16 +334,16 @@ class _Planner:
                     expect,
                 )
             return
-        if flag is Flag.CONVERT:
-            self._convert(tab, row, expect)
-        elif flag is Flag.STRIKE:
+        if flag is _CONVERT:
+            self._convert(tab, row.fetched(), expect)
+        elif flag is _STRIKE:
             struck = STRUCK[self.words]
             if row.text("sync_note") != struck:
                 self._set(tab, row, "sync_note", struck, expect)
                 self.strikes.append(StrikeRow(tab.ref, row.number, self._expect(tab, row, expect)))
                 self.counts["struck_off"] += 1
                 self.events.append(f"strike off {self._where(tab, row)} ({row.text('company')})")
-        elif flag is Flag.DONE:
+        elif flag is _DONE:
             self._problem(
                 tab,
                 row,
@@ -344,36 +354,39 @@ class _Planner:
             prospect_followup(self, tab, row, expect)  # Rule 8: drip
 
     def _parse_prospect(self, tab: Tab, row: Row) -> Prospect | list[str]:
+        get = row.values.get
+        unresolved = row.unresolved
         messages = [
             f"{header(TabKind.PROSPECTS, key)} is a formula leadsync cannot see the result of "
             "(the file was not saved by Excel since): open and save it in Excel, or type the value"
-            for key in sorted(row.unresolved)
+            for key in sorted(unresolved)
         ]
-        if not row.text("company") and "company" not in row.unresolved:
+        company = cell_text(get("company"))
+        if not company and "company" not in unresolved:
             messages.append(
                 "Company is empty: fill it in and keep the +, the lead is created at the next sync"
             )
         next_date = None
         try:
-            next_date = self._date(tab, row.get("next_action_date"))
+            next_date = self._date(tab, get("next_action_date"))
         except DateError as error:
             messages.append(f"Next action date: {error}")
         amount = None
         try:
-            amount = parse_amount(row.get("amount"))
+            amount = parse_amount(get("amount"))
         except ValueError as error:
             messages.append(str(error))
         if messages:
             return messages
         return Prospect(
-            company=row.text("company"),
-            contact=row.text("contact"),
-            email=row.text("email"),
-            phone=row.get("phone"),
-            notes=row.text("notes"),
-            owner=row.text("assign_to") or self.config.default_owner,
+            company=company,
+            contact=cell_text(get("contact")),
+            email=cell_text(get("email")),
+            phone=get("phone"),
+            notes=cell_text(get("notes")),
+            owner=cell_text(get("assign_to")) or self.config.default_owner,
             amount=amount,
-            next_action=row.text("next_action"),
+            next_action=cell_text(get("next_action")),
             next_action_date=next_date,
         )
 
@@ -386,7 +399,7 @@ class _Planner:
         self._create_lead(tab, row, parsed, lead_id)
         self.counts["leads_created"] += 1
         self._set(tab, row, "lead", lead_id, expect)
-        self._set(tab, row, "flag", Flag.DONE.value, expect)
+        self._set(tab, row, "flag", _DONE_MARK, expect)
         self._note(tab, row, "", expect)
 
     def _never_reached_tracker(self, lead_id: str) -> bool:
@@ -401,21 +414,23 @@ class _Planner:
         The row already carries its lead's ID, so the lead is created under that same ID from
         what the row says now, wherever a sort may have moved it meanwhile.
         """
+        row = row.fetched()
         parsed = self._parse_prospect(tab, row)
         if isinstance(parsed, list):
             self._problem(tab, row, parsed, expect)
             return
         self._create_lead(tab, row, parsed, lead_id, " to finish an interrupted pass")
         self.counts["leads_recovered"] += 1
-        if flag is Flag.CONVERT:
-            self._set(tab, row, "flag", Flag.DONE.value, expect)
+        if flag is _CONVERT:
+            self._set(tab, row, "flag", _DONE_MARK, expect)
         self._note(tab, row, "", expect)
 
     def _create_lead(
         self, tab: Tab, row: Row, prospect: Prospect, lead_id: str, why: str = ""
     ) -> None:
         status = self._initial_status(prospect.next_action_date)
-        values: dict[str, CellValue] = {key: row.get(key) for key in CARRIED}
+        get = row.values.get
+        values: dict[str, CellValue] = {key: get(key) for key in CARRIED}
         values.update(
             lead_id=lead_id,
             created=self.now.replace(microsecond=0),
@@ -424,7 +439,7 @@ class _Planner:
             next_action_date=_as_cell_date(prospect.next_action_date),
             status=status.word(self.words),
             # An imported row names its list; a row typed by hand names nothing: its file does.
-            source=row.text("source") or tab.source_name,
+            source=cell_text(get("source")) or tab.source_name,
         )
         # Text stays text: a company typed as '=HYPERLINK(...)' is copied as those characters.
         values = {k: (str(v) if isinstance(v, str) else v) for k, v in values.items()}
