@@ -118,6 +118,8 @@ class _Planner:
         # Cell dates are wall-clock times in the tracker's zone; so is this.
         zone = ZoneInfo(snapshot.time_zone) if snapshot.time_zone else config.zone
         self.now = now.astimezone(zone).replace(tzinfo=None)
+        # The Created cell of every lead and folder this pass makes (replace() is slow to call).
+        self.created = self.now.replace(microsecond=0)
         self.words = config.language
         self.add_columns: list[AddColumn] = []
         self.cells: list[SetCell] = []
@@ -433,7 +435,7 @@ class _Planner:
         values: dict[str, CellValue] = {key: get(key) for key in CARRIED}
         values.update(
             lead_id=lead_id,
-            created=self.now.replace(microsecond=0),
+            created=self.created,
             owner=prospect.owner,
             amount=prospect.amount,
             next_action_date=_as_cell_date(prospect.next_action_date),
@@ -542,7 +544,7 @@ class _Planner:
             values: dict[str, CellValue] = {key: row.get(key) for key in CARRIED}
             values.update(
                 lead_id=self._new_lead_id(),
-                created=self.now.replace(microsecond=0),
+                created=self.created,
                 owner=row.get("owner"),
                 amount=row.get("amount"),
                 next_action=f"Renewal of {record.lead_id} on {renewal:%Y-%m-%d}",
@@ -619,7 +621,7 @@ class _Planner:
                             "leads": lead_ids,
                             "lead_count": len(members),
                             "open_leads": open_count,
-                            "created": self.now.replace(microsecond=0),
+                            "created": self.created,
                         },
                     )
                 )
