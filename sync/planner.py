@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import itemgetter, methodcaller
 from zoneinfo import ZoneInfo
 
 from sync.clientkey import company_key, domain_key
@@ -87,14 +88,12 @@ def _number(prefix: str, value: str) -> int | None:
 
 def _sequence(prefix: str, values: Iterable[str]) -> int:
     """The highest number among the values that are `prefix` and digits; 0 if none is."""
-    start = len(prefix)
-    highest = 0
-    for value in values:  # _number's test, inline: every ID of a pass goes through here
-        if value.startswith(prefix) and value[start:].isdecimal():
-            number = int(value[start:])
-            if number > highest:
-                highest = number
-    return highest
+    # _number's test, as a chain of C-level iterators with no Python step per value: every ID
+    # of a pass goes through here.
+    tails = map(
+        itemgetter(slice(len(prefix), None)), filter(methodcaller("startswith", prefix), values)
+    )
+    return max(map(int, filter(str.isdecimal, tails)), default=0)
 
 
 @dataclass(slots=True)
@@ -134,31 +133,28 @@ class _Planner:
         self.adopted: set[int] = set()  # Leads rows this pass gives an ID (Rule 6)
         # Every lead rule reads the same cells of every lead: read and parsed once, here.
         self.lead_cells = LeadsReader(snapshot.leads, config)
-        lead_ids = [cells.lead_id for cells in self.lead_cells.rows]
         # Each prospect row's Lead, Flag and Sync note, read in one step for the whole pass.
         pick = Picker(("lead", "flag", "sync_note"))
         self.prospect_cells = [[pick(r.values) for r in t.rows] for t in snapshot.prospects]
         prospect_ids = [
-            cell_text(lead)
+            lead.strip() if type(lead) is str else cell_text(lead)  # cell_text, mostly inline
             for picked in self.prospect_cells
             for lead, _flag, _note in picked
             if lead is not None and lead != ""  # the picker may say '' for an empty cell
         ]
+        prefix = config.rules.lead_id_prefix
+        in_tracker = _sequence(prefix, [cells.lead_id for cells in self.lead_cells.rows])
         # IDs up to this number reached the tracker once; a higher one in a Lead cell is from a
         # pass that stopped after saving the prospecting file and before saving the tracker.
         issued = snapshot.issued_lead_number
-        if issued is None:
-            issued = _sequence(config.rules.lead_id_prefix, lead_ids)
-        self.issued: int = issued
+        self.issued: int = in_tracker if issued is None else issued
         # A number is never handed out twice, not even that of a lead deleted since.
-        seen = _sequence(config.rules.lead_id_prefix, lead_ids + prospect_ids)
-        self.next_lead = max(seen, issued, snapshot.reserved_lead_number or 0)
+        seen = max(in_tracker, _sequence(prefix, prospect_ids))
+        self.next_lead = max(seen, self.issued, snapshot.reserved_lead_number or 0)
         # lead ID -> the prospect row that carries it (named only if a second row claims it)
         self.linked: dict[str, tuple[Tab, Row]] = {}
-        folder_ids = [r.text("folder") for r in snapshot.clients.rows]
         # Company -> its client key, for this pass: a client's leads share their company.
         self._company_keys: dict[str, str] = {}
-        self.next_folder = _sequence(config.rules.folder_id_prefix, folder_ids)
 
     # ---- plumbing -------------------------------------------------------------------------
 
@@ -590,11 +586,13 @@ class _Planner:
                 else:
                     members.append(record)
         tab = self.snap.clients
+        prefix = self.config.rules.folder_id_prefix
         # Each folder row read in one step: most hold what this pass would write already.
         pick = Picker(("client_key", "folder", "leads", "lead_count", "open_leads"))
+        picked = [(held, pick(held.values)) for held in tab.rows]
+        next_folder = _sequence(prefix, [cell_text(cells[1]) for _held, cells in picked])
         existing: dict[str, tuple[Row, tuple[CellValue, ...]]] = {}
-        for held in tab.rows:
-            cells = pick(held.values)
+        for held, cells in picked:
             if key := cell_text(cells[0]):
                 existing[key] = (held, cells)  # a key on two rows: the last one counts
         for key in sorted(groups.keys() | existing.keys()):
@@ -608,8 +606,8 @@ class _Planner:
                 if r.status is not None and r.status.is_open:
                     open_count += 1
             if row is None:
-                self.next_folder += 1
-                folder_id = f"{self.config.rules.folder_id_prefix}{self.next_folder:03d}"
+                next_folder += 1
+                folder_id = f"{prefix}{next_folder:03d}"
                 client = next((r.company for r in members if r.company), key)
                 self._folder_appends.append(
                     AppendRow(

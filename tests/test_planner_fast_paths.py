@@ -14,10 +14,19 @@ from hypothesis import strategies as st
 
 from sync.clientkey import _INITIAL_DOT
 from sync.model import _FLAG_WORDS, Flag, parse_flag
+from sync.planner import _sequence
 from sync.snapshot import CellsView, CellValue, Row
 
 # The dots of "s.r.l" as first written: lookbehind first, tried at every position.
 REFERENCE_INITIAL_DOT = re.compile(r"(?<=\b\w)\.(?=\w\b)")
+
+
+def reference_sequence(prefix: str, values: list[str]) -> int:
+    highest = 0
+    for value in values:
+        if value.startswith(prefix) and value[len(prefix) :].isdecimal():
+            highest = max(highest, int(value[len(prefix) :]))
+    return highest
 
 
 def reference_flag(value: CellValue) -> Flag:
@@ -38,6 +47,21 @@ def test_initial_dots_go_as_they_did(text: str) -> None:
 def test_initial_dots_of_legal_forms_go() -> None:
     assert _INITIAL_DOT.sub("", "rossi s.r.l.") == "rossi srl."
     assert _INITIAL_DOT.sub("", "a.b c.d.e f.gh") == "ab cde f.gh"
+
+
+IDS = st.lists(
+    st.one_of(
+        st.text(alphabet="L-0123456789٣x ", max_size=8),
+        st.integers(min_value=0, max_value=10**6).map(lambda n: f"L-{n:04d}"),
+    ),
+    max_size=12,
+)
+
+
+@given(IDS, st.sampled_from(["L-", "", "F", "L-0"]))
+def test_sequence_finds_the_highest_number_as_the_loop_did(values: list[str], prefix: str) -> None:
+    assert _sequence(prefix, values) == reference_sequence(prefix, values)
+    assert _sequence(prefix, iter(values)) == reference_sequence(prefix, values)
 
 
 CELLS = st.lists(st.sampled_from(["", " ", "x", 0, 1.5, None, False]), max_size=6)
