@@ -18,7 +18,7 @@ from sync.config import Config
 from sync.dates import DateError, read_date
 from sync.headers import FIELDS, TabKind, header
 from sync.lead_cells import LeadCells, LeadsReader
-from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag
+from sync.model import OPEN_STATUSES, Flag, LeadStatus, Prospect, parse_amount, parse_flag
 from sync.pipeline_plan import with_pipeline
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
 from sync.rules_adoption import adopt
@@ -577,8 +577,15 @@ class _Planner:
 
     def _folders(self) -> None:
         groups: dict[str, list[_LeadRecord]] = {}
+        company_keys = self._company_keys
         for record in self.leads.values():
-            key = self.client_key(record.company, record.email)
+            # self.client_key, inline: this loop sees every lead
+            company = record.company
+            key = company_keys.get(company)
+            if key is None:
+                key = company_keys[company] = company_key(company)
+            if not key:
+                key = domain_key(record.email)
             if key:
                 members = groups.get(key)
                 if members is None:
@@ -603,7 +610,7 @@ class _Planner:
             lead_ids = ", ".join([r.lead_id for r in members])
             open_count = 0
             for r in members:  # a plain loop: this runs for every client
-                if r.status is not None and r.status.is_open:
+                if r.status in OPEN_STATUSES:
                     open_count += 1
             if row is None:
                 next_folder += 1
