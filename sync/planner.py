@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from operator import itemgetter, methodcaller
+from operator import attrgetter, itemgetter, methodcaller
 from zoneinfo import ZoneInfo
 
 from sync.clientkey import company_key, domain_key
@@ -94,6 +94,9 @@ def _sequence(prefix: str, values: Iterable[str]) -> int:
         itemgetter(slice(len(prefix), None)), filter(methodcaller("startswith", prefix), values)
     )
     return max(map(int, filter(str.isdecimal, tails)), default=0)
+
+
+_LEAD_ID = attrgetter("lead_id")  # a C-level read of _LeadRecord.lead_id, for map()
 
 
 @dataclass(slots=True)
@@ -292,7 +295,9 @@ class _Planner:
         """`cells`: the row's Lead, Flag and Sync note as picked (see __init__)."""
         expect = ("flag", "company", "lead")
         lead, flag_cell, note_cell = cells
-        lead_cell = cell_text(lead)  # cell_text and parse_flag read '' as the empty cell it is
+        # cell_text and parse_flag read '' as the empty cell it is; cell_text's first case inline,
+        # here and for the note: this runs for every prospect row with something in it.
+        lead_cell = lead.strip() if type(lead) is str else cell_text(lead)
         try:
             flag = parse_flag(flag_cell)
         except ValueError as error:
@@ -316,7 +321,7 @@ class _Planner:
             if lead_cell in self.leads:
                 if flag is _CONVERT:
                     self._set(tab, row, "flag", _DONE_MARK, expect)
-                note = cell_text(note_cell)
+                note = note_cell.strip() if type(note_cell) is str else cell_text(note_cell)
                 if note:  # an empty note has nothing to clear (see _note)
                     self._note(tab, row, "", expect, note)
             elif (flag is _CONVERT or flag is _DONE) and self._never_reached_tracker(lead_cell):
@@ -607,7 +612,7 @@ class _Planner:
             row, cells = existing.get(key, (None, ()))
             if row is None and len(members) < 2:
                 continue
-            lead_ids = ", ".join([r.lead_id for r in members])
+            lead_ids = ", ".join(map(_LEAD_ID, members))
             open_count = 0
             for r in members:  # a plain loop: this runs for every client
                 if r.status in OPEN_STATUSES:
