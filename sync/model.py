@@ -27,15 +27,16 @@ class LeadStatus(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        return self in _OPEN
+        return self in OPEN_STATUSES
 
     def word(self, language: Language) -> str:
         return self.value if language == "en" else _ITALIAN[self]
 
 
 # Looked up once: a member looked up on the class costs more than the comparison, and every
-# rule asks this of every lead.
-_OPEN = (LeadStatus.TODO, LeadStatus.STANDBY)
+# rule asks this of every lead. `status in OPEN_STATUSES` is `status.is_open` without the
+# Python-level call of a property (and False for None).
+OPEN_STATUSES = (LeadStatus.TODO, LeadStatus.STANDBY)
 
 _ITALIAN = {
     LeadStatus.TODO: "Da fare",
@@ -80,6 +81,11 @@ _FLAG_WORDS = {"+": Flag.CONVERT, "x": Flag.STRIKE, "✓": Flag.DONE, "✔": Fla
 
 
 def parse_flag(value: CellValue) -> Flag:
+    if type(value) is str:
+        # A flag as typed, as nearly all are: what strip() and casefold() would give already.
+        flag = _FLAG_WORDS.get(value)
+        if flag is not None:
+            return flag
     text = "" if value is None else str(value).strip().casefold()
     if not text:
         return Flag.NONE

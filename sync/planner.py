@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import attrgetter, itemgetter, methodcaller
 from zoneinfo import ZoneInfo
 
 from sync.clientkey import company_key, domain_key
@@ -17,7 +18,7 @@ from sync.config import Config
 from sync.dates import DateError, read_date
 from sync.headers import FIELDS, TabKind, header
 from sync.lead_cells import LeadCells, LeadsReader
-from sync.model import Flag, LeadStatus, Prospect, parse_amount, parse_flag
+from sync.model import OPEN_STATUSES, Flag, LeadStatus, Prospect, parse_amount, parse_flag
 from sync.pipeline_plan import with_pipeline
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
 from sync.rules_adoption import adopt
@@ -42,6 +43,13 @@ PROSPECT_TRIGGERS = ("flag", "lead", "sync_note", "attempts")
 # Prospect cells that become lead cells of the same name when a row is converted.
 CARRIED = ("company", "contact", "email", "phone", "notes", "next_action")
 
+# Looked up once: in Python 3.11 a member looked up on its enum class, and its .value, are
+# Python-level calls, and these are asked of every prospect row.
+_CONVERT = Flag.CONVERT
+_DONE = Flag.DONE
+_STRIKE = Flag.STRIKE
+_DONE_MARK = Flag.DONE.value
+
 
 def plan(snapshot: Snapshot, now: datetime, config: Config) -> Plan:
     if now.tzinfo is None:
@@ -57,7 +65,8 @@ def same(a: CellValue, b: CellValue) -> bool:
         a = a.strip() or None
     if isinstance(b, str):
         b = b.strip() or None
-    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+    # A tuple, not int | float: isinstance checks a tuple faster than a union type.
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         return float(a) == float(b)
     return a == b
 
@@ -79,14 +88,15 @@ def _number(prefix: str, value: str) -> int | None:
 
 def _sequence(prefix: str, values: Iterable[str]) -> int:
     """The highest number among the values that are `prefix` and digits; 0 if none is."""
-    start = len(prefix)
-    highest = 0
-    for value in values:  # _number's test, inline: every ID of a pass goes through here
-        if value.startswith(prefix) and value[start:].isdecimal():
-            number = int(value[start:])
-            if number > highest:
-                highest = number
-    return highest
+    # _number's test, as a chain of C-level iterators with no Python step per value: every ID
+    # of a pass goes through here.
+    tails = map(
+        itemgetter(slice(len(prefix), None)), filter(methodcaller("startswith", prefix), values)
+    )
+    return max(map(int, filter(str.isdecimal, tails)), default=0)
+
+
+_LEAD_ID = attrgetter("lead_id")  # a C-level read of _LeadRecord.lead_id, for map()
 
 
 @dataclass(slots=True)
@@ -110,6 +120,8 @@ class _Planner:
         # Cell dates are wall-clock times in the tracker's zone; so is this.
         zone = ZoneInfo(snapshot.time_zone) if snapshot.time_zone else config.zone
         self.now = now.astimezone(zone).replace(tzinfo=None)
+        # The Created cell of every lead and folder this pass makes (replace() is slow to call).
+        self.created = self.now.replace(microsecond=0)
         self.words = config.language
         self.add_columns: list[AddColumn] = []
         self.cells: list[SetCell] = []
@@ -124,31 +136,28 @@ class _Planner:
         self.adopted: set[int] = set()  # Leads rows this pass gives an ID (Rule 6)
         # Every lead rule reads the same cells of every lead: read and parsed once, here.
         self.lead_cells = LeadsReader(snapshot.leads, config)
-        lead_ids = [cells.lead_id for cells in self.lead_cells.rows]
         # Each prospect row's Lead, Flag and Sync note, read in one step for the whole pass.
         pick = Picker(("lead", "flag", "sync_note"))
         self.prospect_cells = [[pick(r.values) for r in t.rows] for t in snapshot.prospects]
         prospect_ids = [
-            cell_text(lead)
+            lead.strip() if type(lead) is str else cell_text(lead)  # cell_text, mostly inline
             for picked in self.prospect_cells
             for lead, _flag, _note in picked
             if lead is not None and lead != ""  # the picker may say '' for an empty cell
         ]
+        prefix = config.rules.lead_id_prefix
+        in_tracker = _sequence(prefix, [cells.lead_id for cells in self.lead_cells.rows])
         # IDs up to this number reached the tracker once; a higher one in a Lead cell is from a
         # pass that stopped after saving the prospecting file and before saving the tracker.
         issued = snapshot.issued_lead_number
-        if issued is None:
-            issued = _sequence(config.rules.lead_id_prefix, lead_ids)
-        self.issued: int = issued
+        self.issued: int = in_tracker if issued is None else issued
         # A number is never handed out twice, not even that of a lead deleted since.
-        seen = _sequence(config.rules.lead_id_prefix, lead_ids + prospect_ids)
-        self.next_lead = max(seen, issued, snapshot.reserved_lead_number or 0)
+        seen = max(in_tracker, _sequence(prefix, prospect_ids))
+        self.next_lead = max(seen, self.issued, snapshot.reserved_lead_number or 0)
         # lead ID -> the prospect row that carries it (named only if a second row claims it)
         self.linked: dict[str, tuple[Tab, Row]] = {}
-        folder_ids = [r.text("folder") for r in snapshot.clients.rows]
         # Company -> its client key, for this pass: a client's leads share their company.
         self._company_keys: dict[str, str] = {}
-        self.next_folder = _sequence(config.rules.folder_id_prefix, folder_ids)
 
     # ---- plumbing -------------------------------------------------------------------------
 
@@ -198,14 +207,17 @@ class _Planner:
                 free += 1
 
     def _expect(self, tab: Tab, row: Row, keys: Iterable[str]) -> dict[str, CellValue]:
-        return {k: row.get(k) for k in keys if k in tab.columns}
+        get, columns = row.values.get, tab.columns
+        return {k: get(k) for k in keys if k in columns}
 
     def _set(self, tab: Tab, row: Row, key: str, value: CellValue, expect: Iterable[str]) -> None:
-        current = row.get(key)
+        # row.values.get, not row.get, here and in _expect: some 6,000 calls a pass.
+        get = row.values.get
+        current = get(key)
         if current != value and not same(current, value):  # equal values are the same cell
-            self.cells.append(
-                SetCell(tab.ref, row.number, key, value, self._expect(tab, row, expect))
-            )
+            columns = tab.columns
+            expected = {k: get(k) for k in expect if k in columns}
+            self.cells.append(SetCell(tab.ref, row.number, key, value, expected))
 
     def _where(self, tab: Tab, row: Row) -> str:
         return f"{tab.label} row {row.number}"
@@ -283,33 +295,38 @@ class _Planner:
         """`cells`: the row's Lead, Flag and Sync note as picked (see __init__)."""
         expect = ("flag", "company", "lead")
         lead, flag_cell, note_cell = cells
-        lead_cell = cell_text(lead)  # cell_text and parse_flag read '' as the empty cell it is
+        # cell_text and parse_flag read '' as the empty cell it is; cell_text's first case inline,
+        # here and for the note: this runs for every prospect row with something in it.
+        lead_cell = lead.strip() if type(lead) is str else cell_text(lead)
         try:
             flag = parse_flag(flag_cell)
         except ValueError as error:
             self._problem(tab, row, [str(error)], expect)
             return
         if lead_cell:
-            if lead_cell in self.linked:
+            linked = self.linked
+            if lead_cell in linked:
                 self._problem(
                     tab,
                     row,
                     [
-                        f"Lead {lead_cell} is also on {self._where(*self.linked[lead_cell])} "
+                        f"Lead {lead_cell} is also on {self._where(*linked[lead_cell])} "
                         "(a copied row?): "
                         "clear this Lead cell and type + to make this row a lead of its own"
                     ],
                     expect,
                 )
                 return
-            self.linked[lead_cell] = (tab, row)
+            linked[lead_cell] = (tab, row)
             if lead_cell in self.leads:
-                if flag is Flag.CONVERT:
-                    self._set(tab, row, "flag", Flag.DONE.value, expect)
-                self._note(tab, row, "", expect, cell_text(note_cell))
-            elif flag in (Flag.CONVERT, Flag.DONE) and self._never_reached_tracker(lead_cell):
+                if flag is _CONVERT:
+                    self._set(tab, row, "flag", _DONE_MARK, expect)
+                note = note_cell.strip() if type(note_cell) is str else cell_text(note_cell)
+                if note:  # an empty note has nothing to clear (see _note)
+                    self._note(tab, row, "", expect, note)
+            elif (flag is _CONVERT or flag is _DONE) and self._never_reached_tracker(lead_cell):
                 self._recover(tab, row, lead_cell, flag, expect)
-            elif flag in (Flag.CONVERT, Flag.DONE):
+            elif flag is _CONVERT or flag is _DONE:
                 self._problem(
                     tab,
                     row,
@@ -320,16 +337,16 @@ class _Planner:
                     expect,
                 )
             return
-        if flag is Flag.CONVERT:
-            self._convert(tab, row, expect)
-        elif flag is Flag.STRIKE:
+        if flag is _CONVERT:
+            self._convert(tab, row.fetched(), expect)
+        elif flag is _STRIKE:
             struck = STRUCK[self.words]
             if row.text("sync_note") != struck:
                 self._set(tab, row, "sync_note", struck, expect)
                 self.strikes.append(StrikeRow(tab.ref, row.number, self._expect(tab, row, expect)))
                 self.counts["struck_off"] += 1
                 self.events.append(f"strike off {self._where(tab, row)} ({row.text('company')})")
-        elif flag is Flag.DONE:
+        elif flag is _DONE:
             self._problem(
                 tab,
                 row,
@@ -340,36 +357,39 @@ class _Planner:
             prospect_followup(self, tab, row, expect)  # Rule 8: drip
 
     def _parse_prospect(self, tab: Tab, row: Row) -> Prospect | list[str]:
+        get = row.values.get
+        unresolved = row.unresolved
         messages = [
             f"{header(TabKind.PROSPECTS, key)} is a formula leadsync cannot see the result of "
             "(the file was not saved by Excel since): open and save it in Excel, or type the value"
-            for key in sorted(row.unresolved)
+            for key in sorted(unresolved)
         ]
-        if not row.text("company") and "company" not in row.unresolved:
+        company = cell_text(get("company"))
+        if not company and "company" not in unresolved:
             messages.append(
                 "Company is empty: fill it in and keep the +, the lead is created at the next sync"
             )
         next_date = None
         try:
-            next_date = self._date(tab, row.get("next_action_date"))
+            next_date = self._date(tab, get("next_action_date"))
         except DateError as error:
             messages.append(f"Next action date: {error}")
         amount = None
         try:
-            amount = parse_amount(row.get("amount"))
+            amount = parse_amount(get("amount"))
         except ValueError as error:
             messages.append(str(error))
         if messages:
             return messages
         return Prospect(
-            company=row.text("company"),
-            contact=row.text("contact"),
-            email=row.text("email"),
-            phone=row.get("phone"),
-            notes=row.text("notes"),
-            owner=row.text("assign_to") or self.config.default_owner,
+            company=company,
+            contact=cell_text(get("contact")),
+            email=cell_text(get("email")),
+            phone=get("phone"),
+            notes=cell_text(get("notes")),
+            owner=cell_text(get("assign_to")) or self.config.default_owner,
             amount=amount,
-            next_action=row.text("next_action"),
+            next_action=cell_text(get("next_action")),
             next_action_date=next_date,
         )
 
@@ -382,7 +402,7 @@ class _Planner:
         self._create_lead(tab, row, parsed, lead_id)
         self.counts["leads_created"] += 1
         self._set(tab, row, "lead", lead_id, expect)
-        self._set(tab, row, "flag", Flag.DONE.value, expect)
+        self._set(tab, row, "flag", _DONE_MARK, expect)
         self._note(tab, row, "", expect)
 
     def _never_reached_tracker(self, lead_id: str) -> bool:
@@ -397,30 +417,32 @@ class _Planner:
         The row already carries its lead's ID, so the lead is created under that same ID from
         what the row says now, wherever a sort may have moved it meanwhile.
         """
+        row = row.fetched()
         parsed = self._parse_prospect(tab, row)
         if isinstance(parsed, list):
             self._problem(tab, row, parsed, expect)
             return
         self._create_lead(tab, row, parsed, lead_id, " to finish an interrupted pass")
         self.counts["leads_recovered"] += 1
-        if flag is Flag.CONVERT:
-            self._set(tab, row, "flag", Flag.DONE.value, expect)
+        if flag is _CONVERT:
+            self._set(tab, row, "flag", _DONE_MARK, expect)
         self._note(tab, row, "", expect)
 
     def _create_lead(
         self, tab: Tab, row: Row, prospect: Prospect, lead_id: str, why: str = ""
     ) -> None:
         status = self._initial_status(prospect.next_action_date)
-        values: dict[str, CellValue] = {key: row.get(key) for key in CARRIED}
+        get = row.values.get
+        values: dict[str, CellValue] = {key: get(key) for key in CARRIED}
         values.update(
             lead_id=lead_id,
-            created=self.now.replace(microsecond=0),
+            created=self.created,
             owner=prospect.owner,
             amount=prospect.amount,
             next_action_date=_as_cell_date(prospect.next_action_date),
             status=status.word(self.words),
             # An imported row names its list; a row typed by hand names nothing: its file does.
-            source=row.text("source") or tab.source_name,
+            source=cell_text(get("source")) or tab.source_name,
         )
         # Text stays text: a company typed as '=HYPERLINK(...)' is copied as those characters.
         values = {k: (str(v) if isinstance(v, str) else v) for k, v in values.items()}
@@ -523,7 +545,7 @@ class _Planner:
             values: dict[str, CellValue] = {key: row.get(key) for key in CARRIED}
             values.update(
                 lead_id=self._new_lead_id(),
-                created=self.now.replace(microsecond=0),
+                created=self.created,
                 owner=row.get("owner"),
                 amount=row.get("amount"),
                 next_action=f"Renewal of {record.lead_id} on {renewal:%Y-%m-%d}",
@@ -560,8 +582,15 @@ class _Planner:
 
     def _folders(self) -> None:
         groups: dict[str, list[_LeadRecord]] = {}
+        company_keys = self._company_keys
         for record in self.leads.values():
-            key = self.client_key(record.company, record.email)
+            # self.client_key, inline: this loop sees every lead
+            company = record.company
+            key = company_keys.get(company)
+            if key is None:
+                key = company_keys[company] = company_key(company)
+            if not key:
+                key = domain_key(record.email)
             if key:
                 members = groups.get(key)
                 if members is None:
@@ -569,11 +598,13 @@ class _Planner:
                 else:
                     members.append(record)
         tab = self.snap.clients
+        prefix = self.config.rules.folder_id_prefix
         # Each folder row read in one step: most hold what this pass would write already.
         pick = Picker(("client_key", "folder", "leads", "lead_count", "open_leads"))
+        picked = [(held, pick(held.values)) for held in tab.rows]
+        next_folder = _sequence(prefix, [cell_text(cells[1]) for _held, cells in picked])
         existing: dict[str, tuple[Row, tuple[CellValue, ...]]] = {}
-        for held in tab.rows:
-            cells = pick(held.values)
+        for held, cells in picked:
             if key := cell_text(cells[0]):
                 existing[key] = (held, cells)  # a key on two rows: the last one counts
         for key in sorted(groups.keys() | existing.keys()):
@@ -581,14 +612,14 @@ class _Planner:
             row, cells = existing.get(key, (None, ()))
             if row is None and len(members) < 2:
                 continue
-            lead_ids = ", ".join([r.lead_id for r in members])
+            lead_ids = ", ".join(map(_LEAD_ID, members))
             open_count = 0
             for r in members:  # a plain loop: this runs for every client
-                if r.status is not None and r.status.is_open:
+                if r.status in OPEN_STATUSES:
                     open_count += 1
             if row is None:
-                self.next_folder += 1
-                folder_id = f"{self.config.rules.folder_id_prefix}{self.next_folder:03d}"
+                next_folder += 1
+                folder_id = f"{prefix}{next_folder:03d}"
                 client = next((r.company for r in members if r.company), key)
                 self._folder_appends.append(
                     AppendRow(
@@ -600,7 +631,7 @@ class _Planner:
                             "leads": lead_ids,
                             "lead_count": len(members),
                             "open_leads": open_count,
-                            "created": self.now.replace(microsecond=0),
+                            "created": self.created,
                         },
                     )
                 )

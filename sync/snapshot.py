@@ -60,6 +60,15 @@ class CellsView(Mapping[str, CellValue]):
     def __len__(self) -> int:
         return len(self._columns)
 
+    def as_dict(self) -> dict[str, CellValue]:
+        """Every field as `get` reads it, in one step: for a row read field by field many times."""
+        cells = self._cells
+        size = len(cells)
+        return {
+            key: None if index >= size or cells[index] == "" else cells[index]
+            for key, index in self._columns.items()
+        }
+
 
 class Row(NamedTuple):
     """A row of a tab as read.
@@ -78,6 +87,16 @@ class Row(NamedTuple):
 
     def text(self, key: str) -> str:
         return cell_text(self.values.get(key))
+
+    def fetched(self) -> Row:
+        """The same row with its cells fetched once into a dict, which reads the same.
+
+        For a row many fields of which are read: a dict's `get` is C code, a CellsView's is not.
+        """
+        values = self.values
+        if type(values) is not CellsView:
+            return self
+        return Row(self.number, values.as_dict(), self.unresolved)
 
 
 def cell_text(value: CellValue) -> str:
