@@ -313,11 +313,21 @@ def compute_rows(
 ) -> Pipeline:
     """compute(lead_lines(...)) from the rows lead_rows gives, with a LeadLine only where the
     Pipeline keeps one (To-do leads): the other leads add only a few of their cells to it.
+
+    The tally's steps are done here, inline: this loop sees every lead of every pass, and a
+    method call per lead cost more than the additions it made. Each sum is added to in lead
+    order, as compute does, so that the floats come out the same to the last bit.
     """
     tally = _Tally(today, config.pipeline)
     seen: set[str] = set()
     default_owner = config.default_owner
     todo, standby = LeadStatus.TODO, LeadStatus.STANDBY  # looked up once (see compute)
+    won, lost = LeadStatus.WON, LeadStatus.LOST
+    first = config.pipeline.first.name  # an empty Step cell's step
+    # The step each Step text names, looked up once per text in this call.
+    step_names: dict[str, str] = {}
+    probability, steps, pairs, owners = tally.probability, tally.steps, tally.pairs, tally.owners
+    month, year = today.month, today.year
     for cells in rows:
         lead_id = cells.lead_id
         # No ID: no lead. A duplicated ID is a row problem; the lead counts once.
@@ -325,16 +335,64 @@ def compute_rows(
             continue
         seen.add(lead_id)
         status = cells.status
-        if status is todo:
-            line = _line(cells, reader, config)
-            assert line is not None  # it has an ID
-            tally.todo_lead(tally.owner(line.owner), line)
-            continue
         owner = cells.owner or default_owner
-        counts = tally.owner(owner)
-        if status is standby:
-            counts[1] += 1
-            tally.open_lead(owner, _step(cells, reader, config), _amount(cells))
+        counts = owners.get(owner)
+        if counts is None:
+            counts = owners[owner] = [0, 0, 0, 0, 0]
+        if status is not todo and status is not standby:
+            # Not open (or no status): it counts only if closed this month (_Tally.closed).
+            if cells.closed is not None:
+                closed = reader.date(cells.closed)[0]
+                if closed is not None and closed.month == month and closed.year == year:
+                    if status is won:
+                        counts[3] += 1
+                    elif status is lost:
+                        counts[4] += 1
+            continue
+        text = cells.step
+        if not text:
+            step_name = first
         else:
-            tally.closed(counts, status, _closed(cells, reader))
+            found = step_names.get(text)
+            if found is None:
+                found = step_names[text] = _step(cells, reader, config)
+            step_name = found
+        raw = cells.amount
+        amount = raw if type(raw) is float else _amount(cells)  # as _amount, with no call
+        if status is todo:
+            due = cells.next_date
+            line = LeadLine(
+                lead_id,
+                cells.company,
+                cells.contact,
+                cells.phone,
+                owner,
+                amount,
+                step_name,
+                status,
+                cells.next_action,
+                due.date() if due is not None else None,
+                _closed(cells, reader),
+            )
+            counts[0] += 1
+            if line.due is not None and line.due < today:
+                counts[2] += 1
+            tally.todo.append(line)
+        else:
+            counts[1] += 1
+        # What every open lead adds to its step and to its step and owner (_Tally.open_lead).
+        value = amount or 0.0
+        weighted = value * probability.get(step_name, 0.0) / 100
+        step = steps.get(step_name)
+        if step is None:
+            step = steps[step_name] = _Sum()
+        pair = pairs.get((step_name, owner))
+        if pair is None:
+            pair = pairs[step_name, owner] = _Sum()
+        step.count += 1
+        step.amount += value
+        step.weighted += weighted
+        pair.count += 1
+        pair.amount += value
+        pair.weighted += weighted
     return tally.pipeline()
