@@ -51,6 +51,23 @@ def test_cell_text_is_row_text(value: CellValue) -> None:
     assert cell_text(value) == Row(2, {"k": value}).text("k")
 
 
+TEXT_KEYS = ("lead_id", "company", "email", "folder", "sync_note", "step", "renewal_of")
+TEXT_KEYS += ("contact", "phone", "owner", "next_action")
+
+
+@pytest.mark.parametrize(
+    "value", [None, "", "  ", "Acme ", 3, 3.0, 3.5, True, datetime(2026, 1, 2), date(2026, 1, 2)]
+)
+def test_lead_cells_read_text_cells_as_row_text(value: CellValue) -> None:
+    reader = LeadsReader(snapshot([]).leads, config())
+    row = Row(2, {key: " text " for key in TEXT_KEYS})
+    assert all(getattr(reader.read(row.values), key) == "text" for key in TEXT_KEYS)
+    for key in TEXT_KEYS:  # one cell that is not text among text cells, in each place
+        values = {**row.values, key: value}
+        cells = reader.read(values)
+        assert [getattr(cells, k) for k in TEXT_KEYS] == [Row(2, values).text(k) for k in TEXT_KEYS]
+
+
 def test_a_memoised_date_tells_true_from_one() -> None:
     reader = LeadsReader(snapshot([]).leads, config())
     assert reader.date(1) == (datetime(1899, 12, 31), "")
