@@ -177,6 +177,26 @@ def test_overdue_is_a_todo_lead_due_before_today_in_the_tracker_zone() -> None:
     assert order == ["L-0004", "L-0001", "L-0002", "L-0003"]  # overdue (oldest first) first
 
 
+def test_the_todo_list_is_overdue_first_then_by_date_then_undated_each_by_lead_id() -> None:
+    days = [None, 20, 27, 24, None, 20, 25, 30, 27, 24]  # in November; 25 is today
+    leads = [
+        lead(number, "To-do", next_action_date=datetime(2026, 11, day) if day else None)
+        for number, day in zip((9, 3, 7, 1, 2, 8, 5, 4, 6, 10), days, strict=True)
+    ]
+    result = numbers(leads)
+    expected = sorted(
+        result.todo,
+        key=lambda line: (
+            not (line.due is not None and line.due < TODAY),
+            line.due is None,
+            line.due or TODAY,
+            line.lead_id,
+        ),
+    )
+    assert result.todo == tuple(expected)
+    assert [line.lead_id for line in result.todo][:2] == ["L-0003", "L-0008"]
+
+
 def test_won_and_lost_this_month_go_by_the_closed_date() -> None:
     leads = [
         lead(1, "Won", closed=datetime(2026, 11, 2)),
