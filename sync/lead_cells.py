@@ -43,6 +43,8 @@ _KEYS = (
 )
 _TEXTS = 11
 _AT = {key: index for index, key in enumerate(_KEYS)}
+# The cells a LeadCells holds as read (each in the attribute of its name), not parsed.
+_AS_READ = frozenset(("closed", "amount", "followups", "last_contact", "created", "renewal_date"))
 
 
 class LeadCells:
@@ -169,6 +171,32 @@ class LeadCells:
         self.created = None if created == "" else created
         self.renewal_date = None if renewal == "" else renewal
 
+    def _twin(self) -> LeadCells:
+        """A copy, to change a cell of: one line per cell, as a loop over them cost more."""
+        twin = LeadCells.__new__(LeadCells)
+        twin.lead_id = self.lead_id
+        twin.company = self.company
+        twin.email = self.email
+        twin.folder = self.folder
+        twin.sync_note = self.sync_note
+        twin.step = self.step
+        twin.renewal_of = self.renewal_of
+        twin.contact = self.contact
+        twin.phone = self.phone
+        twin.owner = self.owner
+        twin.next_action = self.next_action
+        twin.status = self.status
+        twin.status_problem = self.status_problem
+        twin.next_date = self.next_date
+        twin.next_date_problem = self.next_date_problem
+        twin.closed = self.closed
+        twin.amount = self.amount
+        twin.followups = self.followups
+        twin.last_contact = self.last_contact
+        twin.created = self.created
+        twin.renewal_date = self.renewal_date
+        return twin
+
 
 class LeadsReader:
     """Reads a Leads tab's rows for one pass, parsing each distinct status, date and step once."""
@@ -205,6 +233,23 @@ class LeadsReader:
             if at is not None:
                 picked[at] = value
         return LeadCells(picked, self)
+
+    def reread(
+        self, cells: LeadCells, values: Mapping[str, CellValue], writes: Mapping[str, CellValue]
+    ) -> LeadCells:
+        """`read(values, writes)`, where `cells` is `read(values)`.
+
+        Writes only to cells held as read (a Closed date a pass stamps, most often) change
+        only those: the row is not read and parsed again.
+        """
+        for key in writes:
+            if key not in _AS_READ and key in _AT:
+                return self.read(values, writes)
+        twin = cells._twin()
+        for key, value in writes.items():
+            if key in _AS_READ:
+                setattr(twin, key, None if value == "" else value)  # as __init__ reads it
+        return twin
 
     def status(self, value: CellValue) -> tuple[LeadStatus | None, str]:
         """The lead status of a Status cell, or None and why it is none."""

@@ -175,7 +175,7 @@ def lead_rows(
     # A row reads as the pass read it unless the plan writes a cell a line shows (a Sync
     # note or a Folder changes nothing here); then it is read again with the writes.
     rows = [
-        reader.read(row.values, writes)
+        reader.reread(cells, row.values, writes)
         if (writes := written.get(row.number)) and not _LINE_CELLS.isdisjoint(writes)
         else cells
         for row, cells in zip(tab.rows, reader.rows, strict=True)

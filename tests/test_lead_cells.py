@@ -129,3 +129,27 @@ def test_a_pass_plans_the_same_from_lists_as_from_mappings() -> None:
 def test_ascii_company_keys_split_as_the_regex_splits_other_text(name: str) -> None:
     # "é" takes the non-ASCII path; the key must not depend on which path a name took.
     assert company_key(name + " é") == company_key(name + " e")
+
+
+@pytest.mark.parametrize(
+    "writes",
+    [
+        {"closed": date(2026, 11, 25)},
+        {"closed": None},
+        {"closed": ""},
+        {"amount": 12.5, "folder": "F-001"},  # a parsed cell: read again
+        {"closed": 46000, "sync_note": "x", "source": "Manual"},
+        {"status": "Won", "closed": date(2026, 11, 25)},
+        {"created": "", "renewal_date": 46400, "followups": 3, "last_contact": "1/2/26"},
+    ],
+)
+def test_a_row_with_writes_reads_as_its_values_with_the_writes_made(
+    writes: dict[str, CellValue],
+) -> None:
+    reader = LeadsReader(snapshot([]).leads, config())
+    for values in LEADS:
+        expected = reader.read(values, writes)
+        got = reader.reread(reader.read(values), values, writes)
+        assert [getattr(got, k) for k in got.__slots__] == [
+            getattr(expected, k) for k in expected.__slots__
+        ]
