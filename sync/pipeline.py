@@ -336,6 +336,7 @@ def compute_rows(
     # The step each Step text names, looked up once per text in this call.
     step_names: dict[str, str] = {}
     probability, steps, pairs, owners = tally.probability, tally.steps, tally.pairs, tally.owners
+    sums: dict[tuple[str, str], tuple[_Sum, _Sum, float]] = {}
     month, year = today.month, today.year
     for cells in rows:
         lead_id = cells.lead_id
@@ -369,7 +370,7 @@ def compute_rows(
         raw = cells.amount
         amount = raw if type(raw) is float else _amount(cells)  # as _amount, with no call
         if status is todo:
-            due = cells.next_date
+            due = cells.next_date.date() if cells.next_date is not None else None
             line = LeadLine(
                 lead_id,
                 cells.company,
@@ -380,24 +381,27 @@ def compute_rows(
                 step_name,
                 status,
                 cells.next_action,
-                due.date() if due is not None else None,
-                _closed(cells, reader),
+                due,
+                _closed(cells, reader) if cells.closed is not None else None,
             )
             counts[0] += 1
-            if line.due is not None and line.due < today:
+            if due is not None and due < today:
                 counts[2] += 1
             tally.todo.append(line)
         else:
             counts[1] += 1
-        # What every open lead adds to its step and to its step and owner (_Tally.open_lead).
+        # What every open lead adds to its step and to its step and owner (_Tally.open_lead),
+        # with the two sums and the step's probability found once per step and owner.
+        found_sums = sums.get((step_name, owner))
+        if found_sums is None:
+            step = steps.get(step_name)
+            if step is None:
+                step = steps[step_name] = _Sum()
+            pair = pairs[step_name, owner] = _Sum()  # only added here: a new pair
+            found_sums = sums[step_name, owner] = (step, pair, probability.get(step_name, 0.0))
+        step, pair, chance = found_sums
         value = amount or 0.0
-        weighted = value * probability.get(step_name, 0.0) / 100
-        step = steps.get(step_name)
-        if step is None:
-            step = steps[step_name] = _Sum()
-        pair = pairs.get((step_name, owner))
-        if pair is None:
-            pair = pairs[step_name, owner] = _Sum()
+        weighted = value * chance / 100
         step.count += 1
         step.amount += value
         step.weighted += weighted
