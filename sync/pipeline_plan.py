@@ -93,8 +93,19 @@ def _cell(value: CellValue) -> CellValue:
 
 
 def normalised(grid: Grid) -> list[list[CellValue]]:
-    # _cell's first test inline: most cells are text, and a call per cell cost more than it.
-    rows = [[(v.strip() or None) if type(v) is str else _cell(v) for v in row] for row in grid]
+    # _cell's first tests inline: most cells are text or numbers, and a call per cell cost
+    # more than the test.
+    rows = [
+        [
+            (v.strip() or None)
+            if type(v) is str
+            else round(float(v), 6)
+            if type(v) is int or type(v) is float
+            else _cell(v)
+            for v in row
+        ]
+        for row in grid
+    ]
     for row in rows:
         while row and row[-1] is None:
             row.pop()
