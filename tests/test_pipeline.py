@@ -12,10 +12,12 @@ from test_planner import NOW, config, tab
 from sync.config import Config
 from sync.errors import ConfigError
 from sync.headers import TabKind
+from sync.model import LeadStatus
 from sync.pipeline import UNKNOWN_STEP, Pipeline, compute, compute_rows, lead_lines, lead_rows
 from sync.pipeline_plan import normalised, pipeline_grid, pipeline_of
 from sync.plan import RewriteTab
 from sync.planner import WARNING, plan
+from sync.rules_pipeline import closed_value
 from sync.snapshot import CellValue, RawTab, Snapshot, TabRef
 
 TODAY = date(2026, 11, 25)
@@ -119,6 +121,21 @@ def test_the_closed_date_is_stamped_once_when_a_lead_is_won_or_lost() -> None:
     result = plan(snapshot(leads), NOW, config())
     closed = {c.row: c.value for c in result.cells if c.field == "closed"}
     assert closed == {2: TODAY, 3: TODAY, 5: None}
+
+
+@pytest.mark.parametrize("status", [None, *LeadStatus])
+@pytest.mark.parametrize("current", [None, "", "  ", "3/11/2026", 46000, date(2026, 11, 3)])
+def test_the_closed_cell_is_stamped_kept_or_cleared_by_the_status(
+    status: LeadStatus | None, current: CellValue
+) -> None:
+    stamped = closed_value(status, current, TODAY)
+    if status in (LeadStatus.WON, LeadStatus.LOST):
+        empty = current is None or (isinstance(current, str) and not current.strip())
+        assert stamped == (TODAY if empty else current)
+    elif status is None:
+        assert stamped is current
+    else:
+        assert stamped is None
 
 
 # ---- the numbers -----------------------------------------------------------------------
