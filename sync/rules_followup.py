@@ -160,10 +160,13 @@ class _PlannedNotes:
 
     def __init__(self, planner: _Planner, tab: Tab) -> None:
         self.planner = planner
+        ref = tab.ref
+        # The cheap tests first: the planner writes with the tab's own TabRef, and identity
+        # settles most cells without the dataclass __eq__.
         self.at = {
             c.row: i
             for i, c in enumerate(planner.cells)
-            if c.field == "sync_note" and c.tab == tab.ref  # the cheap test first
+            if c.field == "sync_note" and (c.tab is ref or c.tab == ref)
         }
         self.dropped: set[int] = set()
 
