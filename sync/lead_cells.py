@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sync.config import Config
 from sync.dates import DateError, from_serial, read_date
@@ -42,6 +43,8 @@ _KEYS = (
 )
 _TEXTS = 11
 _AT = {key: index for index, key in enumerate(_KEYS)}
+# The cells a LeadCells holds as read (each in the attribute of its name), not parsed.
+_AS_READ = frozenset(("closed", "amount", "followups", "last_contact", "created", "renewal_date"))
 
 
 class LeadCells:
@@ -76,38 +79,89 @@ class LeadCells:
         "sync_note",
     )
 
+    lead_id: str
+    company: str
+    email: str
+    folder: str
+    sync_note: str
+    step: str
+    renewal_of: str
+    contact: str
+    phone: str
+    owner: str
+    next_action: str
+    status: LeadStatus | None
+    status_problem: str
+    next_date: datetime | None
+    next_date_problem: str
+    closed: CellValue
+    amount: CellValue
+    followups: CellValue
+    last_contact: CellValue
+    created: CellValue
+    renewal_date: CellValue
+
     def __init__(self, picked: Sequence[CellValue], reader: LeadsReader) -> None:
-        texts = picked[:_TEXTS]
-        try:
-            # Most rows hold text in all of these: str.strip over them, with no Python-level
-            # step per cell. An empty cell read as None, or a number, raises TypeError.
-            stripped = tuple(map(str.strip, texts))  # type: ignore[arg-type]
-        except TypeError:
-            stripped = tuple(
-                [v.strip() if type(v) is str else "" if v is None else cell_text(v) for v in texts]
-            )
+        cells: Any = picked  # Any: whether a cell has .strip() is the test for text below
         (
-            self.lead_id,
-            self.company,
-            self.email,
-            self.folder,
-            self.sync_note,
-            self.step,
-            self.renewal_of,
-            self.contact,
-            self.phone,
-            self.owner,
-            self.next_action,
-        ) = stripped
-        status, next_date, closed, amount, followups, last_contact, created, renewal = picked[
-            _TEXTS:
-        ]
+            lead_id,
+            company,
+            email,
+            folder,
+            sync_note,
+            step,
+            renewal_of,
+            contact,
+            phone,
+            owner,
+            next_action,
+            status,
+            next_date,
+            closed,
+            amount,
+            followups,
+            last_contact,
+            created,
+            renewal,
+        ) = cells
+        try:
+            # Most rows hold text in all of these: stripped one by one, which costs less than
+            # a slice and a map or tuple over it per row. An empty cell read as None, or a
+            # number, has no strip().
+            self.lead_id = lead_id.strip()
+            self.company = company.strip()
+            self.email = email.strip()
+            self.folder = folder.strip()
+            self.sync_note = sync_note.strip()
+            self.step = step.strip()
+            self.renewal_of = renewal_of.strip()
+            self.contact = contact.strip()
+            self.phone = phone.strip()
+            self.owner = owner.strip()
+            self.next_action = next_action.strip()
+        except AttributeError:
+            (
+                self.lead_id,
+                self.company,
+                self.email,
+                self.folder,
+                self.sync_note,
+                self.step,
+                self.renewal_of,
+                self.contact,
+                self.phone,
+                self.owner,
+                self.next_action,
+            ) = [
+                v.strip() if type(v) is str else "" if v is None else cell_text(v)
+                for v in picked[:_TEXTS]
+            ]
         # The readers' memos looked at here first: a method call per cell is most of the cost
         # of a value that was parsed already (as nearly every status and date was).
         found = reader._statuses.get(status) if type(status) is str else None
         self.status, self.status_problem = found or reader.status(status)
         kind = type(next_date)
-        day = reader._dates.get(next_date) if kind is str or kind is int else None  # type: ignore[arg-type]
+        day = reader._dates.get(next_date) if kind is str or kind is int else None
         self.next_date, self.next_date_problem = day or reader.date(next_date)
         # The picker may say '' for an empty cell; as read, an empty cell is None.
         self.closed = None if closed == "" else closed
@@ -116,6 +170,32 @@ class LeadCells:
         self.last_contact = None if last_contact == "" else last_contact
         self.created = None if created == "" else created
         self.renewal_date = None if renewal == "" else renewal
+
+    def _twin(self) -> LeadCells:
+        """A copy, to change a cell of: one line per cell, as a loop over them cost more."""
+        twin = LeadCells.__new__(LeadCells)
+        twin.lead_id = self.lead_id
+        twin.company = self.company
+        twin.email = self.email
+        twin.folder = self.folder
+        twin.sync_note = self.sync_note
+        twin.step = self.step
+        twin.renewal_of = self.renewal_of
+        twin.contact = self.contact
+        twin.phone = self.phone
+        twin.owner = self.owner
+        twin.next_action = self.next_action
+        twin.status = self.status
+        twin.status_problem = self.status_problem
+        twin.next_date = self.next_date
+        twin.next_date_problem = self.next_date_problem
+        twin.closed = self.closed
+        twin.amount = self.amount
+        twin.followups = self.followups
+        twin.last_contact = self.last_contact
+        twin.created = self.created
+        twin.renewal_date = self.renewal_date
+        return twin
 
 
 class LeadsReader:
@@ -153,6 +233,23 @@ class LeadsReader:
             if at is not None:
                 picked[at] = value
         return LeadCells(picked, self)
+
+    def reread(
+        self, cells: LeadCells, values: Mapping[str, CellValue], writes: Mapping[str, CellValue]
+    ) -> LeadCells:
+        """`read(values, writes)`, where `cells` is `read(values)`.
+
+        Writes only to cells held as read (a Closed date a pass stamps, most often) change
+        only those: the row is not read and parsed again.
+        """
+        for key in writes:
+            if key not in _AS_READ and key in _AT:
+                return self.read(values, writes)
+        twin = cells._twin()
+        for key, value in writes.items():
+            if key in _AS_READ:
+                setattr(twin, key, None if value == "" else value)  # as __init__ reads it
+        return twin
 
     def status(self, value: CellValue) -> tuple[LeadStatus | None, str]:
         """The lead status of a Status cell, or None and why it is none."""

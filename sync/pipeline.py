@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import NamedTuple
 
 from sync.config import Config
@@ -174,7 +175,7 @@ def lead_rows(
     # A row reads as the pass read it unless the plan writes a cell a line shows (a Sync
     # note or a Folder changes nothing here); then it is read again with the writes.
     rows = [
-        reader.read(row.values, writes)
+        reader.reread(cells, row.values, writes)
         if (writes := written.get(row.number)) and not _LINE_CELLS.isdisjoint(writes)
         else cells
         for row, cells in zip(tab.rows, reader.rows, strict=True)
@@ -261,15 +262,19 @@ class _Tally:
     def pipeline(self) -> Pipeline:
         today, probability, steps, pairs = self.today, self.probability, self.steps, self.pairs
         order = {name: index for index, name in enumerate(steps)}
-        # Every lead here is To-do, so overdue is only a matter of its date.
-        self.todo.sort(
-            key=lambda lead: (
-                not (lead.due is not None and lead.due < today),
-                lead.due is None,
-                lead.due or today,
-                lead.lead_id,
-            )
-        )
+
+        def rank(lead: LeadLine) -> int:
+            # Every lead here is To-do, so overdue is only a matter of its date.
+            due = lead.due
+            if due is None:
+                return 2 * _LATER
+            return due.toordinal() + (0 if due < today else _LATER)
+
+        # Overdue first, then by date, undated last, each by lead ID: sorted by ID, then
+        # (stably) by one whole number per lead that says the rest, as ints compare far
+        # cheaper than tuples of flags and dates.
+        self.todo.sort(key=_lead_id)
+        self.todo.sort(key=rank)
         return Pipeline(
             today=today,
             steps=tuple(
@@ -288,6 +293,10 @@ class _Tally:
             ),
             todo=tuple(self.todo),
         )
+
+
+_lead_id = attrgetter("lead_id")
+_LATER = 10_000_000  # above any date's ordinal (9999-12-31 is 3,652,059): a rank's group
 
 
 def compute(leads: Iterable[LeadLine], today: date, settings: PipelineSettings) -> Pipeline:
@@ -313,11 +322,22 @@ def compute_rows(
 ) -> Pipeline:
     """compute(lead_lines(...)) from the rows lead_rows gives, with a LeadLine only where the
     Pipeline keeps one (To-do leads): the other leads add only a few of their cells to it.
+
+    The tally's steps are done here, inline: this loop sees every lead of every pass, and a
+    method call per lead cost more than the additions it made. Each sum is added to in lead
+    order, as compute does, so that the floats come out the same to the last bit.
     """
     tally = _Tally(today, config.pipeline)
     seen: set[str] = set()
     default_owner = config.default_owner
     todo, standby = LeadStatus.TODO, LeadStatus.STANDBY  # looked up once (see compute)
+    won, lost = LeadStatus.WON, LeadStatus.LOST
+    first = config.pipeline.first.name  # an empty Step cell's step
+    # The step each Step text names, looked up once per text in this call.
+    step_names: dict[str, str] = {}
+    probability, steps, pairs, owners = tally.probability, tally.steps, tally.pairs, tally.owners
+    sums: dict[tuple[str, str], tuple[_Sum, _Sum, float]] = {}
+    month, year = today.month, today.year
     for cells in rows:
         lead_id = cells.lead_id
         # No ID: no lead. A duplicated ID is a row problem; the lead counts once.
@@ -325,16 +345,67 @@ def compute_rows(
             continue
         seen.add(lead_id)
         status = cells.status
-        if status is todo:
-            line = _line(cells, reader, config)
-            assert line is not None  # it has an ID
-            tally.todo_lead(tally.owner(line.owner), line)
-            continue
         owner = cells.owner or default_owner
-        counts = tally.owner(owner)
-        if status is standby:
-            counts[1] += 1
-            tally.open_lead(owner, _step(cells, reader, config), _amount(cells))
+        counts = owners.get(owner)
+        if counts is None:
+            counts = owners[owner] = [0, 0, 0, 0, 0]
+        if status is not todo and status is not standby:
+            # Not open (or no status): it counts only if closed this month (_Tally.closed).
+            if cells.closed is not None:
+                closed = reader.date(cells.closed)[0]
+                if closed is not None and closed.month == month and closed.year == year:
+                    if status is won:
+                        counts[3] += 1
+                    elif status is lost:
+                        counts[4] += 1
+            continue
+        text = cells.step
+        if not text:
+            step_name = first
         else:
-            tally.closed(counts, status, _closed(cells, reader))
+            found = step_names.get(text)
+            if found is None:
+                found = step_names[text] = _step(cells, reader, config)
+            step_name = found
+        raw = cells.amount
+        amount = raw if type(raw) is float else _amount(cells)  # as _amount, with no call
+        if status is todo:
+            due = cells.next_date.date() if cells.next_date is not None else None
+            line = LeadLine(
+                lead_id,
+                cells.company,
+                cells.contact,
+                cells.phone,
+                owner,
+                amount,
+                step_name,
+                status,
+                cells.next_action,
+                due,
+                _closed(cells, reader) if cells.closed is not None else None,
+            )
+            counts[0] += 1
+            if due is not None and due < today:
+                counts[2] += 1
+            tally.todo.append(line)
+        else:
+            counts[1] += 1
+        # What every open lead adds to its step and to its step and owner (_Tally.open_lead),
+        # with the two sums and the step's probability found once per step and owner.
+        found_sums = sums.get((step_name, owner))
+        if found_sums is None:
+            step = steps.get(step_name)
+            if step is None:
+                step = steps[step_name] = _Sum()
+            pair = pairs[step_name, owner] = _Sum()  # only added here: a new pair
+            found_sums = sums[step_name, owner] = (step, pair, probability.get(step_name, 0.0))
+        step, pair, chance = found_sums
+        value = amount or 0.0
+        weighted = value * chance / 100
+        step.count += 1
+        step.amount += value
+        step.weighted += weighted
+        pair.count += 1
+        pair.amount += value
+        pair.weighted += weighted
     return tally.pipeline()

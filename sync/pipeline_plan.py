@@ -8,12 +8,12 @@ The first block (steps, amounts) stays at a fixed place, A3 down, for the tracke
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sync.config import Config
 from sync.lead_cells import LeadsReader
-from sync.pipeline import Pipeline, compute_rows, lead_rows
+from sync.pipeline import Pipeline, compute_rows, is_overdue, lead_rows
 from sync.plan import Plan, Problem, RewriteTab
 from sync.snapshot import CellValue, Snapshot
 
@@ -61,20 +61,18 @@ def pipeline_grid(pipeline: Pipeline) -> Grid:
                 line.lost_this_month,
             )
         )
-    overdue = [lead for lead in pipeline.todo if pipeline.is_overdue(lead)]
+    today = pipeline.today
+    overdue = [lead for lead in pipeline.todo if is_overdue(lead, today)]
     rows += [(), (f"Overdue To-do leads ({len(overdue)})",), OVERDUE_HEADER]
+    # Many overdue leads share their day: each day is written out once.
+    shown: dict[date, tuple[str, int]] = {}
     for lead in overdue:
-        due = lead.due.isoformat() if lead.due is not None else None
-        rows.append(
-            (
-                lead.lead_id,
-                lead.company,
-                lead.owner,
-                lead.next_action,
-                due,
-                pipeline.days_overdue(lead),
-            )
-        )
+        due = lead.due
+        assert due is not None  # overdue
+        day = shown.get(due)
+        if day is None:
+            day = shown[due] = (due.isoformat(), (today - due).days)  # as days_overdue
+        rows.append((lead.lead_id, lead.company, lead.owner, lead.next_action, *day))
     return tuple(rows)
 
 
@@ -95,7 +93,19 @@ def _cell(value: CellValue) -> CellValue:
 
 
 def normalised(grid: Grid) -> list[list[CellValue]]:
-    rows = [[_cell(v) for v in row] for row in grid]
+    # _cell's first tests inline: most cells are text or numbers, and a call per cell cost
+    # more than the test.
+    rows = [
+        [
+            (v.strip() or None)
+            if type(v) is str
+            else round(float(v), 6)
+            if type(v) is int or type(v) is float
+            else _cell(v)
+            for v in row
+        ]
+        for row in grid
+    ]
     for row in rows:
         while row and row[-1] is None:
             row.pop()

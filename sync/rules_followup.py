@@ -119,7 +119,7 @@ def prospect_followup(planner: _Planner, tab: Tab, row: Row, expect: tuple[str, 
 # ---- open leads ---------------------------------------------------------------------------
 
 
-class _LeadDates(NamedTuple):  # one per open lead per pass: a tuple is cheap to build
+class _LeadDates(NamedTuple):  # one per open lead with something recorded
     followups: int | None
     last_contact: datetime | None
     created: datetime | None
@@ -131,10 +131,10 @@ _CREATED = header(TabKind.LEADS, "created")
 
 
 def _lead_dates(planner: _Planner, cells: LeadCells) -> _LeadDates | list[str]:
-    if cells.followups is None and cells.last_contact is None:
-        # Most open leads: nothing recorded yet, so only Created is read (and may be wrong).
-        created, problem = planner.lead_cells.date(cells.created)
-        return [f"{_CREATED}: {problem}"] if problem else _LeadDates(None, None, created)
+    """The dates of an open lead with follow-ups or a contact recorded, or its problems.
+
+    (A lead with neither recorded, most of them, is read by lead_followups itself.)
+    """
     problems: list[str] = []
     followups = created = None
     try:
@@ -160,10 +160,13 @@ class _PlannedNotes:
 
     def __init__(self, planner: _Planner, tab: Tab) -> None:
         self.planner = planner
+        ref = tab.ref
+        # The cheap tests first: the planner writes with the tab's own TabRef, and identity
+        # settles most cells without the dataclass __eq__.
         self.at = {
             c.row: i
             for i, c in enumerate(planner.cells)
-            if c.field == "sync_note" and c.tab == tab.ref  # the cheap test first
+            if c.field == "sync_note" and (c.tab is ref or c.tab == ref)
         }
         self.dropped: set[int] = set()
 
@@ -195,39 +198,33 @@ def lead_followups(planner: _Planner) -> None:
     # Python-level call (~0.2 us).
     todo, standby = LeadStatus.TODO, LeadStatus.STANDBY
     now, quiet_days = planner.now, rules.inactive_after_days
+    reader, noted, at = planner.lead_cells, planner.noted, planned.at
     for record in list(planner.leads.values()):
-        row, cells = record.row, record.cells
-        if (
-            row is None
-            or cells is None
-            or (record.status is not todo and record.status is not standby)
-        ):
+        row, cells, status = record.row, record.cells, record.status
+        if row is None or cells is None or (status is not todo and status is not standby):
             continue  # not an open lead of the tracker
-        found = _lead_dates(planner, cells)
-        if isinstance(found, list):
-            planned.drop(row)
-            planner._problem(tab, row, found, expect)
-            continue
         current = cells.sync_note
-        if found.followups is not None and found.followups >= rules.lead_max_followups:
-            note = decide_note(found.followups, planner.words)
-            parked = record.status is standby and current.startswith(_DECIDE_PREFIXES)
-            if record.status is standby and not parked:
-                # A Standby lead the decision note is already on was put back there by a
-                # person after reading it: that is the drip they chose, and it is kept.
-                planner._set(tab, row, "status", LeadStatus.TODO.word(planner.words), expect)
-                record.status = LeadStatus.TODO
-                planner.counts["moved_to_todo"] += 1
-            if current != note:
-                planner.counts["decisions_asked"] += 1
-                planner.events.append(f"ask for a decision on {record.lead_id}")
-            # The decision is the more pressing news, also for a lead Rule 2 just moved.
-            planned.drop(row)
-            planner._note(tab, row, note, expect, current)
-            continue
-        last = found.last_contact or found.created
+        if cells.followups is None and cells.last_contact is None:
+            # Most open leads: nothing recorded yet, so no decision to ask for, and only
+            # Created is read (and may be wrong). Read here: a call and a tuple per lead
+            # through _lead_dates cost more than the rest of the lead's checks.
+            last, problem = reader.date(cells.created)
+            if problem:
+                planned.drop(row)
+                planner._problem(tab, row, [f"{_CREATED}: {problem}"], expect)
+                continue
+        else:
+            found = _lead_dates(planner, cells)
+            if isinstance(found, list):
+                planned.drop(row)
+                planner._problem(tab, row, found, expect)
+                continue
+            if found.followups is not None and found.followups >= rules.lead_max_followups:
+                _ask_decision(planner, tab, record, row, current, found.followups, planned)
+                continue
+            last = found.last_contact or found.created
         # A Standby lead waits for its date on purpose (renewals for months): not inactive.
-        if record.status is not todo or last is None:
+        if status is not todo or last is None:
             continue
         if (now - last).days >= quiet_days:
             day = last.date()
@@ -235,8 +232,39 @@ def lead_followups(planner: _Planner) -> None:
             if said is None:
                 # The limit, not the count of days: the note stays the same from day to day.
                 said = inactive[day] = inactive_note(quiet_days, last, planner.words)
+            if said in current and row.number not in at:
+                # Said already, and no earlier rule of this pass plans another note: what
+                # _note_inactive decides for most inactive leads of a pass, without the call.
+                noted.add((tab.ref, row.number))
+                continue
             _note_inactive(planner, tab, row, current, record.lead_id, last, said, planned)
     planned.settle()
+
+
+def _ask_decision(
+    planner: _Planner,
+    tab: Tab,
+    record: _LeadRecord,
+    row: Row,
+    current: str,
+    followups: int,
+    notes: _PlannedNotes,
+) -> None:
+    """Ask for a decision on an open lead that reached the follow-up limit."""
+    note = decide_note(followups, planner.words)
+    parked = record.status is LeadStatus.STANDBY and current.startswith(_DECIDE_PREFIXES)
+    if record.status is LeadStatus.STANDBY and not parked:
+        # A Standby lead the decision note is already on was put back there by a person
+        # after reading it: that is the drip they chose, and it is kept.
+        planner._set(tab, row, "status", LeadStatus.TODO.word(planner.words), ("lead_id",))
+        record.status = LeadStatus.TODO
+        planner.counts["moved_to_todo"] += 1
+    if current != note:
+        planner.counts["decisions_asked"] += 1
+        planner.events.append(f"ask for a decision on {record.lead_id}")
+    # The decision is the more pressing news, also for a lead Rule 2 just moved.
+    notes.drop(row)
+    planner._note(tab, row, note, ("lead_id",), current)
 
 
 def _note_inactive(

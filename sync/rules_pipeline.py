@@ -36,9 +36,10 @@ def closed_value(status: LeadStatus | None, current: CellValue, today: date) -> 
     A date already there stays (a person may correct it); a lead opened again loses it, so
     that it is counted afresh when it closes again. An unreadable status changes nothing.
     """
-    empty = current is None or (isinstance(current, str) and not current.strip())
+    if status is None:
+        return current
     if status in _CLOSED:
+        # Only here is the cell looked at: most leads are open, and lose any date.
+        empty = current is None or (isinstance(current, str) and not current.strip())
         return today if empty else current
-    if status is not None and status.is_open:
-        return None
-    return current
+    return None if status.is_open else current

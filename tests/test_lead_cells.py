@@ -51,6 +51,23 @@ def test_cell_text_is_row_text(value: CellValue) -> None:
     assert cell_text(value) == Row(2, {"k": value}).text("k")
 
 
+TEXT_KEYS = ("lead_id", "company", "email", "folder", "sync_note", "step", "renewal_of")
+TEXT_KEYS += ("contact", "phone", "owner", "next_action")
+
+
+@pytest.mark.parametrize(
+    "value", [None, "", "  ", "Acme ", 3, 3.0, 3.5, True, datetime(2026, 1, 2), date(2026, 1, 2)]
+)
+def test_lead_cells_read_text_cells_as_row_text(value: CellValue) -> None:
+    reader = LeadsReader(snapshot([]).leads, config())
+    row = Row(2, {key: " text " for key in TEXT_KEYS})
+    assert all(getattr(reader.read(row.values), key) == "text" for key in TEXT_KEYS)
+    for key in TEXT_KEYS:  # one cell that is not text among text cells, in each place
+        values = {**row.values, key: value}
+        cells = reader.read(values)
+        assert [getattr(cells, k) for k in TEXT_KEYS] == [Row(2, values).text(k) for k in TEXT_KEYS]
+
+
 def test_a_memoised_date_tells_true_from_one() -> None:
     reader = LeadsReader(snapshot([]).leads, config())
     assert reader.date(1) == (datetime(1899, 12, 31), "")
@@ -112,3 +129,27 @@ def test_a_pass_plans_the_same_from_lists_as_from_mappings() -> None:
 def test_ascii_company_keys_split_as_the_regex_splits_other_text(name: str) -> None:
     # "é" takes the non-ASCII path; the key must not depend on which path a name took.
     assert company_key(name + " é") == company_key(name + " e")
+
+
+@pytest.mark.parametrize(
+    "writes",
+    [
+        {"closed": date(2026, 11, 25)},
+        {"closed": None},
+        {"closed": ""},
+        {"amount": 12.5, "folder": "F-001"},  # a parsed cell: read again
+        {"closed": 46000, "sync_note": "x", "source": "Manual"},
+        {"status": "Won", "closed": date(2026, 11, 25)},
+        {"created": "", "renewal_date": 46400, "followups": 3, "last_contact": "1/2/26"},
+    ],
+)
+def test_a_row_with_writes_reads_as_its_values_with_the_writes_made(
+    writes: dict[str, CellValue],
+) -> None:
+    reader = LeadsReader(snapshot([]).leads, config())
+    for values in LEADS:
+        expected = reader.read(values, writes)
+        got = reader.reread(reader.read(values), values, writes)
+        assert [getattr(got, k) for k in got.__slots__] == [
+            getattr(expected, k) for k in expected.__slots__
+        ]

@@ -12,10 +12,12 @@ from test_planner import NOW, config, tab
 from sync.config import Config
 from sync.errors import ConfigError
 from sync.headers import TabKind
+from sync.model import LeadStatus
 from sync.pipeline import UNKNOWN_STEP, Pipeline, compute, compute_rows, lead_lines, lead_rows
 from sync.pipeline_plan import normalised, pipeline_grid, pipeline_of
 from sync.plan import RewriteTab
 from sync.planner import WARNING, plan
+from sync.rules_pipeline import closed_value
 from sync.snapshot import CellValue, RawTab, Snapshot, TabRef
 
 TODAY = date(2026, 11, 25)
@@ -121,6 +123,21 @@ def test_the_closed_date_is_stamped_once_when_a_lead_is_won_or_lost() -> None:
     assert closed == {2: TODAY, 3: TODAY, 5: None}
 
 
+@pytest.mark.parametrize("status", [None, *LeadStatus])
+@pytest.mark.parametrize("current", [None, "", "  ", "3/11/2026", 46000, date(2026, 11, 3)])
+def test_the_closed_cell_is_stamped_kept_or_cleared_by_the_status(
+    status: LeadStatus | None, current: CellValue
+) -> None:
+    stamped = closed_value(status, current, TODAY)
+    if status in (LeadStatus.WON, LeadStatus.LOST):
+        empty = current is None or (isinstance(current, str) and not current.strip())
+        assert stamped == (TODAY if empty else current)
+    elif status is None:
+        assert stamped is current
+    else:
+        assert stamped is None
+
+
 # ---- the numbers -----------------------------------------------------------------------
 
 
@@ -175,6 +192,26 @@ def test_overdue_is_a_todo_lead_due_before_today_in_the_tracker_zone() -> None:
     assert (owner.todo, owner.standby, owner.overdue) == (4, 1, 2)
     order = [line.lead_id for line in result.todo]
     assert order == ["L-0004", "L-0001", "L-0002", "L-0003"]  # overdue (oldest first) first
+
+
+def test_the_todo_list_is_overdue_first_then_by_date_then_undated_each_by_lead_id() -> None:
+    days = [None, 20, 27, 24, None, 20, 25, 30, 27, 24]  # in November; 25 is today
+    leads = [
+        lead(number, "To-do", next_action_date=datetime(2026, 11, day) if day else None)
+        for number, day in zip((9, 3, 7, 1, 2, 8, 5, 4, 6, 10), days, strict=True)
+    ]
+    result = numbers(leads)
+    expected = sorted(
+        result.todo,
+        key=lambda line: (
+            not (line.due is not None and line.due < TODAY),
+            line.due is None,
+            line.due or TODAY,
+            line.lead_id,
+        ),
+    )
+    assert result.todo == tuple(expected)
+    assert [line.lead_id for line in result.todo][:2] == ["L-0003", "L-0008"]
 
 
 def test_won_and_lost_this_month_go_by_the_closed_date() -> None:
