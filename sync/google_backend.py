@@ -41,7 +41,7 @@ from sync.layout import (
 from sync.plan import Plan
 from sync.planner import PROSPECT_TRIGGERS
 from sync.retry import Backoff
-from sync.snapshot import CellsView, RawTab, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellsView, CellValue, RawTab, Row, Snapshot, Tab, TabRef
 
 METADATA_FIELDS = "properties(title,locale,timeZone),sheets.properties,developerMetadata"
 
@@ -61,6 +61,18 @@ def _runner_credentials(path: Path | None, write: bool) -> Credentials:
     if key not in _RUNNER_CREDENTIALS:
         _RUNNER_CREDENTIALS[key] = load_credentials(path, write)
     return _RUNNER_CREDENTIALS[key]
+
+
+# An empty cell ('') reads as None and any other value as itself: from_api for every value an
+# answer holds, looked up in C rather than called per cell.
+_EMPTY_AS_NONE: dict[Any, Any] = {"": None}
+
+
+def _cell_values(row: list[Any]) -> tuple[CellValue, ...]:
+    try:
+        return tuple(map(_EMPTY_AS_NONE.get, row, row))
+    except TypeError:  # a list or an object: no answer holds one, but from_api copes
+        return tuple(map(from_api, row))
 
 
 class GoogleBackend:
@@ -223,7 +235,7 @@ class GoogleBackend:
             grid_rows=int(sizes.get("rowCount", 1000)),
             grid_columns=int(sizes.get("columnCount", 26)),
         )
-        return RawTab(ref, tuple(tuple(from_api(c) for c in row) for row in grid))
+        return RawTab(ref, tuple(map(_cell_values, grid)))
 
     def _tab(
         self,
