@@ -36,7 +36,6 @@ from sync.google_reply import (
     Reply,
     as_cell_data,
     landed,
-    shows_as_text,
     swapped,
     unequal,
 )
@@ -432,34 +431,43 @@ class Writer:
         cells: list[Cell] = []
         read: list[Any] = []
         starts: list[int] = []
+        ref: TabRef | None = None
+        title = ""
+        known: Mapping[int, Sequence[CellValue]] = {}
+        columns: dict[str, int] = {}
         for write in groups:
-            tab = self._tab(write.tab)
-            was = tab.rows.get(write.row, [])
-            now = rows.get((write.tab.tab, write.at), [])
-            start = len(cells)
+            if write.tab is not ref:  # writes come tab after tab
+                ref = write.tab
+                title = ref.tab
+                tab = self._tab(ref)
+                known, columns = tab.rows, tab.columns
+            try:
+                was = known[write.row]
+            except KeyError:
+                was = ()
+            now = rows.get((title, write.at), ())
+            start = len(read)
             starts.append(start)
             cells += now
             read += was
             # A cell past a row's end is empty: "" is as empty as None to `same`.
-            if len(now) < len(was):
-                cells += [NO_CELL] * (len(was) - len(now))
-            elif len(was) < len(now):
-                read += [""] * (len(now) - len(was))
+            short = len(was) - len(now)
+            if short > 0:
+                cells += [NO_CELL] * short
+            elif short < 0:
+                read += [""] * -short
             # The cells the write sets are not compared (_written_columns).
-            end = len(cells)
+            end = len(read)
             for key in write.cells:
-                at = start + tab.columns[key] - 1
+                at = start + columns[key] - 1
                 if at < end:
                     read[at] = _ANY
         missed: dict[int, _RowWrite] = {}
         for index in unequal(cells, read):
             at = bisect_right(starts, index) - 1  # the write whose row holds this cell
-            if at in missed:
-                continue
-            cell, want = cells[index], read[index]
-            if cell.formattedValue == want and shows_as_text(cell):
-                continue  # an error: its text is what the read gave (#N/A), and what `same` gets
-            if not same(from_cell_data(as_cell_data(cell)), want):
+            if at not in missed and not same(
+                from_cell_data(as_cell_data(cells[index])), read[index]
+            ):
                 missed[at] = groups[at]
         return [missed[at] for at in sorted(missed)]
 
