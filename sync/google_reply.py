@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import compress, count, repeat
-from operator import attrgetter, ne
+from operator import attrgetter, ne, or_
 from typing import Any
 
 import msgspec
@@ -24,21 +24,18 @@ class Shown(msgspec.Struct, omit_defaults=True):
     boolValue: bool | None = None
     errorValue: dict[str, Any] | None = None
 
-    @property
-    def itself(self) -> Shown:
-        """What `unequal` compares with NOTHING for a cell the pass read empty."""
-        return self
+
+# Shared by every cell without an effectiveValue; never changed. Its text is '', what the
+# read gives for an empty cell, so that `unequal` compares empty cells like any text.
+BLANK = Shown(stringValue="")
 
 
-NOTHING = Shown()  # shared by every cell without an effectiveValue; never changed
-
-
-def _nothing() -> Shown:
-    return NOTHING
+def _blank() -> Shown:
+    return BLANK
 
 
 class Cell(msgspec.Struct, omit_defaults=True):
-    effectiveValue: Shown = msgspec.field(default_factory=_nothing)
+    effectiveValue: Shown = msgspec.field(default_factory=_blank)
     formattedValue: str | None = None
 
 
@@ -71,16 +68,14 @@ class Reply(msgspec.Struct):
 
 NO_CELL = Cell()  # a cell past the end of a row the reply sent back
 
-# The ExtendedValue field a raw value of a values answer comes back in. A cell read empty
-# ('') must show nothing at all: its whole ExtendedValue is compared with NOTHING.
-_KIND: dict[type, str] = {
-    str: "stringValue",
-    int: "numberValue",
-    float: "numberValue",
-    bool: "boolValue",
-    Shown: "itself",
-}
-_EMPTY: dict[Any, Shown] = {"": NOTHING}
+# The ExtendedValue field a raw value of a values answer comes back in; text by default.
+_KIND: dict[type, str] = {int: "numberValue", float: "numberValue", bool: "boolValue"}
+_SHOWN = attrgetter("effectiveValue")
+_FORMATTED = attrgetter("formattedValue")
+_KINDS = attrgetter(
+    "effectiveValue.stringValue", "effectiveValue.numberValue", "effectiveValue.boolValue"
+)
+_NO_KIND = (None, None, None)
 
 
 def landed(reply: Reply) -> dict[tuple[str, int], list[Cell]]:
@@ -95,30 +90,38 @@ def landed(reply: Reply) -> dict[tuple[str, int], list[Cell]]:
 
 
 def unequal(cells: Sequence[Cell], read: Sequence[Any]) -> list[int]:
-    """Indexes where a reply's cell does not hold exactly the raw value read there.
+    """Indexes where a reply's cell does not hold exactly the raw value read there, error
+    cells whose text (#N/A) is what the read gave left out.
 
-    Every other index is one google_write's `same` calls the same (equal values, or two
-    empty cells), so only these need a closer look. All map()s, in C: this runs over every
-    cell of every row a write touches. `read` holds only hashable values.
+    Every other index is one google_write's `same` calls the same (equal values, two empty
+    cells, or an error cell read as its text), so only these need a closer look. All map()s,
+    in C: this runs over every cell of every row a write touches. `read` holds only values
+    that compare with ==, '' for an empty cell.
     """
-    wanted = list(map(_EMPTY.get, read, read))
-    kinds = map(_KIND.get, map(type, wanted), repeat("stringValue"))
-    shown = map(attrgetter("effectiveValue"), cells)
-    values = map(getattr, shown, kinds)
-    return list(compress(count(), map(ne, values, wanted)))
+    kinds = map(_KIND.get, map(type, read), repeat("stringValue"))
+    values = map(getattr, map(_SHOWN, cells), kinds)
+    differ = list(compress(count(), map(ne, values, read)))
+    if not differ:
+        return differ
+    # Errors show their text (formattedValue) for their value: what the read gives for them.
+    picked = list(map(cells.__getitem__, differ))
+    other_text = map(ne, map(_FORMATTED, picked), map(read.__getitem__, differ))
+    not_error = map(ne, map(_KINDS, picked), repeat(_NO_KIND))
+    return list(compress(differ, map(or_, other_text, not_error)))
 
 
 def shows_as_text(cell: Cell) -> bool:
     """Whether the cell shows its formattedValue for its value (an error: #N/A, #REF!)."""
     shown = cell.effectiveValue
-    return shown is not NOTHING and (
-        shown.stringValue is None and shown.numberValue is None and shown.boolValue is None
-    )
+    return shown.stringValue is None and shown.numberValue is None and shown.boolValue is None
 
 
 def as_cell_data(cell: Cell) -> dict[str, Any]:
     """The cell as the API's CellData JSON, for google_cells.from_cell_data."""
-    return dict(msgspec.to_builtins(cell))
+    data = dict(msgspec.to_builtins(cell))
+    if cell.effectiveValue is BLANK:  # the reply had none
+        del data["effectiveValue"]
+    return data
 
 
 def swapped(reply: Reply, index: int | None) -> bool:

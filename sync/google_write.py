@@ -36,7 +36,6 @@ from sync.google_reply import (
     Reply,
     as_cell_data,
     landed,
-    shows_as_text,
     swapped,
     unequal,
 )
@@ -103,7 +102,9 @@ class SheetState:
     sheet_ids: set[int] = field(default_factory=set)
 
 
-@dataclass(frozen=True, eq=False)  # told apart by identity: two may name the same row
+# Told apart by identity: two may name the same row. Not frozen: a frozen dataclass sets each
+# field through object.__setattr__, and a busy pass makes thousands (nothing changes them).
+@dataclass(eq=False, slots=True)
 class _RowWrite:
     tab: TabRef
     row: int  # where the pass read the row
@@ -229,14 +230,31 @@ class Writer:
     def _row_requests(
         self, write: _RowWrite, requests: list[dict[str, Any]], swaps: dict[_RowWrite, int]
     ) -> None:
+        # _cell's request, built here: a busy pass writes thousands of cells, a call each.
+        tab = self._tab(write.tab)
+        sheet_id, columns, index = tab.sheet_id, tab.columns, write.at - 1
+        data_of = self._data
         for key, value in write.cells.items():
             if key == "flag" and _swappable(write):
                 swaps[write] = len(requests)
                 requests.append(
                     self._swap(write.tab, write.at, key, str(write.expect[key]), str(value))
                 )
-            else:
-                requests.append(self._cell(write.tab, write.at, key, value))
+                continue
+            data = data_of(value)
+            requests.append(
+                {
+                    "updateCells": {
+                        "rows": [{"values": [data]}],
+                        "fields": DATED_FIELDS if "userEnteredFormat" in data else VALUE_FIELDS,
+                        "start": {
+                            "sheetId": sheet_id,
+                            "rowIndex": index,
+                            "columnIndex": columns[key] - 1,
+                        },
+                    }
+                }
+            )
         if write.strike:
             requests.append(self._strike(write.tab, write.at, True))
 
@@ -244,33 +262,31 @@ class Writer:
         mine = self.state.spreadsheet
         # Keyed by tab name, not TabRef (all of this spreadsheet): str hashes in C.
         refs: dict[str, TabRef] = {}
-        cells: dict[tuple[str, int], dict[str, CellValue]] = {}
-        expects: dict[tuple[str, int], dict[str, CellValue]] = {}
+        # (cells, expect) of each row, one lookup a change.
+        rows: dict[tuple[str, int], tuple[dict[str, CellValue], dict[str, CellValue]]] = {}
         struck: set[tuple[str, int]] = set()
         for change in plan.cells:
             ref = change.tab
             if ref.workbook == mine:
                 key = (ref.tab, change.row)
-                refs.setdefault(ref.tab, ref)
-                if key in cells:
-                    cells[key][change.field] = change.value
-                    expects[key].update(change.expect)
+                found = rows.get(key)
+                if found is None:
+                    refs.setdefault(ref.tab, ref)  # a tab's first change starts a row
+                    rows[key] = ({change.field: change.value}, dict(change.expect))
                 else:
-                    cells[key] = {change.field: change.value}
-                    expects[key] = dict(change.expect)
+                    found[0][change.field] = change.value
+                    found[1].update(change.expect)
         for strike in plan.strikes:
             ref = strike.tab
             if ref.workbook == mine:
                 key = (ref.tab, strike.row)
                 refs.setdefault(ref.tab, ref)
                 struck.add(key)
-                cells.setdefault(key, {})
-                expects.setdefault(key, {}).update(strike.expect)
-        writes = []
-        for key, values in cells.items():
-            name, row = key
-            writes.append(_RowWrite(refs[name], row, row, values, expects[key], key in struck))
-        return writes
+                rows.setdefault(key, ({}, {}))[1].update(strike.expect)
+        return [
+            _RowWrite(refs[name], row, row, values, expect, (name, row) in struck)
+            for (name, row), (values, expect) in rows.items()
+        ]
 
     def _columns(self, plan: Plan, requests: list[dict[str, Any]]) -> None:
         for add in plan.add_columns:
@@ -296,11 +312,15 @@ class Writer:
         by_tab: dict[TabRef, list[dict[str, Any]]] = {}
         dated: set[TabRef] = set()
         empty: dict[str, Any] = {}  # one object for every empty cell: only ever encoded
+        widths: dict[TabRef, int] = {}
         for append in plan.appends:
             if append.tab.workbook != self.state.spreadsheet:
                 continue
             columns = self._tab(append.tab).columns
-            line = [empty] * max(columns.values())
+            width = widths.get(append.tab)
+            if width is None:
+                width = widths[append.tab] = max(columns.values())
+            line = [empty] * width
             for key, value in append.values.items():
                 if key in columns:
                     data = line[columns[key] - 1] = self._data(value)
@@ -432,34 +452,43 @@ class Writer:
         cells: list[Cell] = []
         read: list[Any] = []
         starts: list[int] = []
+        ref: TabRef | None = None
+        title = ""
+        known: Mapping[int, Sequence[CellValue]] = {}
+        columns: dict[str, int] = {}
         for write in groups:
-            tab = self._tab(write.tab)
-            was = tab.rows.get(write.row, [])
-            now = rows.get((write.tab.tab, write.at), [])
-            start = len(cells)
+            if write.tab is not ref:  # writes come tab after tab
+                ref = write.tab
+                title = ref.tab
+                tab = self._tab(ref)
+                known, columns = tab.rows, tab.columns
+            try:
+                was = known[write.row]
+            except KeyError:
+                was = ()
+            now = rows.get((title, write.at), ())
+            start = len(read)
             starts.append(start)
             cells += now
             read += was
             # A cell past a row's end is empty: "" is as empty as None to `same`.
-            if len(now) < len(was):
-                cells += [NO_CELL] * (len(was) - len(now))
-            elif len(was) < len(now):
-                read += [""] * (len(now) - len(was))
+            short = len(was) - len(now)
+            if short > 0:
+                cells += [NO_CELL] * short
+            elif short < 0:
+                read += [""] * -short
             # The cells the write sets are not compared (_written_columns).
-            end = len(cells)
+            end = len(read)
             for key in write.cells:
-                at = start + tab.columns[key] - 1
+                at = start + columns[key] - 1
                 if at < end:
                     read[at] = _ANY
         missed: dict[int, _RowWrite] = {}
         for index in unequal(cells, read):
             at = bisect_right(starts, index) - 1  # the write whose row holds this cell
-            if at in missed:
-                continue
-            cell, want = cells[index], read[index]
-            if cell.formattedValue == want and shows_as_text(cell):
-                continue  # an error: its text is what the read gave (#N/A), and what `same` gets
-            if not same(from_cell_data(as_cell_data(cell)), want):
+            if at not in missed and not same(
+                from_cell_data(as_cell_data(cells[index])), read[index]
+            ):
                 missed[at] = groups[at]
         return [missed[at] for at in sorted(missed)]
 

@@ -72,6 +72,8 @@ def test_unequal_names_every_cell_same_would_call_different(seed: int) -> None:
         if not same(from_cell_data(data), want):
             # Named, unless it is an error cell whose text is what the read gave.
             assert index in named or (cell.formattedValue == want and shows_as_text(cell))
+        if index in named:  # an error read as its own text is no difference
+            assert not (cell.formattedValue == want and shows_as_text(cell))
 
 
 def test_empty_cells_match_empty_reads_and_errors_show_as_text() -> None:
@@ -81,3 +83,15 @@ def test_empty_cells_match_empty_reads_and_errors_show_as_text() -> None:
     assert shows_as_text(cells[1]) and not shows_as_text(cells[0])
     assert swapped(reply, 0) and not swapped(reply, 1) and not swapped(reply, 7)
     assert not swapped(reply, None)
+
+
+def test_error_cells_read_as_their_text_are_left_out() -> None:
+    error = {"effectiveValue": {"errorValue": {"type": "N_A"}}, "formattedValue": "#N/A"}
+    empty_shown = {"effectiveValue": {}, "formattedValue": "x"}
+    no_shown = {"formattedValue": "x"}
+    cells = landed(_reply([[error, error, empty_shown, no_shown, {}]]))["Leads", 5]
+    assert unequal(cells, ["#N/A", "#REF!", "x", "x", ""]) == [1, 3]
+    read = ["#N/A", "#N/A", "", "", "y"]
+    named = unequal(cells, read)
+    assert [i for i in named if not same(from_cell_data(as_cell_data(cells[i])), read[i])] == [4]
+    assert as_cell_data(cells[3]) == no_shown and as_cell_data(cells[4]) == {}
