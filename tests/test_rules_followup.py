@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from test_planner import NOW, appended, config, snapshot, writes
 
 from sync.config import Config
+from sync.dates import EPOCH_1904
 from sync.errors import ConfigError
 from sync.planner import WARNING, plan
 from sync.snapshot import CellValue
@@ -185,6 +187,17 @@ def test_a_bad_last_contact_date_is_a_row_problem() -> None:
     assert str(writes(result, "Leads")[(2, "sync_note")]).startswith(
         WARNING + "Last contact: 'soon' is not a date"
     )
+
+
+@pytest.mark.parametrize("serial", [2_958_465.0, 2_958_465.5])
+def test_a_serial_past_9999_in_a_1904_workbook_is_a_row_problem(serial: float) -> None:
+    snap = snapshot([], leads=[lead(status="To-do", last_contact=serial)])
+    snap = replace(snap, leads=replace(snap.leads, epoch=EPOCH_1904))
+    result = plan(snap, NOW, config())
+    assert str(writes(result, "Leads")[(2, "sync_note")]).startswith(
+        WARNING + f"Last contact: {serial!r} is not a date serial number"
+    )
+    assert len(result.problems) == 1
 
 
 # ---- won clients: touch-base --------------------------------------------------------------
