@@ -138,7 +138,7 @@ class _Planner:
         self.lead_cells = LeadsReader(snapshot.leads, config)
         # Each prospect row's Lead, Flag and Sync note, read in one step for the whole pass.
         pick = Picker(("lead", "flag", "sync_note"))
-        self.prospect_cells = [[pick(r.values) for r in t.rows] for t in snapshot.prospects]
+        self.prospect_cells = [pick.each(t.rows) for t in snapshot.prospects]
         prospect_ids = [
             lead.strip() if type(lead) is str else cell_text(lead)  # cell_text, mostly inline
             for picked in self.prospect_cells
@@ -601,7 +601,7 @@ class _Planner:
         prefix = self.config.rules.folder_id_prefix
         # Each folder row read in one step: most hold what this pass would write already.
         pick = Picker(("client_key", "folder", "leads", "lead_count", "open_leads"))
-        picked = [(held, pick(held.values)) for held in tab.rows]
+        picked = list(zip(tab.rows, pick.each(tab.rows), strict=True))
         next_folder = _sequence(prefix, [cell_text(cells[1]) for _held, cells in picked])
         existing: dict[str, tuple[Row, tuple[CellValue, ...]]] = {}
         for held, cells in picked:

@@ -44,6 +44,21 @@ def test_a_picker_follows_a_row_of_another_tab() -> None:
     assert Picker(("b",))(CellsView(["1", "2"], {"a": 0, "b": 1})) == ("2",)
 
 
+def test_picking_each_row_of_a_tab_is_picking_them_one_by_one() -> None:
+    other = {"a": 1, "b": 0, "c": 2, "d": 3}
+    rows = [
+        Row(2, CellsView(["x", 1, 2.5, "skipped", "last"], COLUMNS)),  # every field in reach
+        Row(3, CellsView(["x", 1], COLUMNS)),  # trimmed: padded
+        Row(4, {"a": 1, "d": "z"}),  # not read as a list
+        Row(5, CellsView(["p", "q", "r", "s"], other)),  # another tab's positions
+        Row(6, CellsView(["x", "", None, "-", "last", "beyond"], COLUMNS)),
+        Row(7, CellsView([], COLUMNS)),
+    ]
+    for keys in (("d", "a", "c", "b"), ("d", "a", "missing", "c", "b"), ("b",)):
+        assert Picker(keys).each(rows) == [Picker(keys)(row.values) for row in rows]
+        assert Picker(keys).each(rows[::-1]) == [Picker(keys)(row.values) for row in rows[::-1]]
+
+
 @pytest.mark.parametrize(
     "value", [None, "", "  ", "Acme ", 3, 3.0, 3.5, True, datetime(2026, 1, 2), date(2026, 1, 2)]
 )
