@@ -24,7 +24,7 @@ from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, Stri
 from sync.rules_adoption import adopt
 from sync.rules_followup import is_rule_note, lead_followups, prospect_followup, touch_bases
 from sync.rules_pipeline import closed_value, step_problem
-from sync.snapshot import CellValue, Picker, Row, Snapshot, Tab, TabRef, cell_text
+from sync.snapshot import CellValue, Picker, Row, Snapshot, Tab, cell_text
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
 STRUCK = {"en": "Struck off", "it": "Scartato"}
@@ -132,7 +132,9 @@ class _Planner:
         self.leads: dict[str, _LeadRecord] = {}
         self.new_leads: list[_LeadRecord] = []
         self._folder_appends: list[AppendRow] = []
-        self.noted: set[tuple[TabRef, int]] = set()  # rows this pass writes a note into
+        # Leads rows (by number) this pass writes a note into: only the Leads tab's are asked
+        # about, and a number hashes in C where a TabRef's dataclass __hash__ is a Python call.
+        self.noted_leads: set[int] = set()
         self.adopted: set[int] = set()  # Leads rows this pass gives an ID (Rule 6)
         # Every lead rule reads the same cells of every lead: read and parsed once, here.
         self.lead_cells = LeadsReader(snapshot.leads, config)
@@ -235,7 +237,9 @@ class _Planner:
         if not note and not current:
             return  # nothing said, nothing to clear
         if note:
-            self.noted.add((tab.ref, row.number))
+            leads = self.snap.leads.ref
+            if tab.ref is leads or tab.ref == leads:
+                self.noted_leads.add(row.number)
         if (
             note
             or current.startswith(WARNING)
@@ -517,7 +521,7 @@ class _Planner:
         for row, cells in zip(tab.rows, self.lead_cells.rows, strict=True):
             if not cells.sync_note:
                 continue  # nothing to clear
-            if (tab.ref, row.number) in self.noted:
+            if row.number in self.noted_leads:
                 continue
             if cells.lead_id or row.number in self.adopted:
                 self._note(tab, row, "", ("lead_id",), cells.sync_note)

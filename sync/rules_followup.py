@@ -198,7 +198,7 @@ def lead_followups(planner: _Planner) -> None:
     # Python-level call (~0.2 us).
     todo, standby = LeadStatus.TODO, LeadStatus.STANDBY
     now, quiet_days = planner.now, rules.inactive_after_days
-    reader, noted, at = planner.lead_cells, planner.noted, planned.at
+    reader, noted, at = planner.lead_cells, planner.noted_leads, planned.at
     for record in list(planner.leads.values()):
         row, cells, status = record.row, record.cells, record.status
         if row is None or cells is None or (status is not todo and status is not standby):
@@ -235,7 +235,7 @@ def lead_followups(planner: _Planner) -> None:
             if said in current and row.number not in at:
                 # Said already, and no earlier rule of this pass plans another note: what
                 # _note_inactive decides for most inactive leads of a pass, without the call.
-                noted.add((tab.ref, row.number))
+                noted.add(row.number)
                 continue
             _note_inactive(planner, tab, row, current, record.lead_id, last, said, planned)
     planned.settle()
@@ -284,7 +284,7 @@ def _note_inactive(
     planned = notes.get(row)
     base = current if planned is None else planned
     if note in base:
-        planner.noted.add((tab.ref, row.number))
+        planner.noted_leads.add(row.number)  # `tab` is the Leads tab
         return
     stem = _OLD_INACTIVE.split(base, maxsplit=1)[0]  # an earlier inactivity note goes
     if planned is not None or _MOVED.match(stem):

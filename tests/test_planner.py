@@ -132,6 +132,14 @@ def test_a_fixed_row_gets_its_warning_cleared() -> None:
     assert writes(plan(snap, NOW, config()), "Prospects")[2, "sync_note"] == ""
 
 
+def test_a_problem_on_a_prospect_row_keeps_no_warning_on_the_lead_row_of_that_number() -> None:
+    fixed = {"lead_id": "L-0001", "company": "Acme", "created": date(2026, 11, 20)}
+    fixed["status"], fixed["sync_note"] = "Won", WARNING + "Status 'Wonn' is not a status"
+    result = plan(snapshot([{"flag": "+", "contact": "Ann"}], leads=[fixed]), NOW, config())
+    assert str(writes(result, "Prospects")[2, "sync_note"]).startswith(WARNING + "Company is")
+    assert writes(result, "Leads")[2, "sync_note"] == ""
+
+
 def test_a_persons_own_note_is_not_cleared() -> None:
     snap = snapshot([{"company": "Acme", "sync_note": "call after lunch"}])
     assert plan(snap, NOW, config()).is_empty
