@@ -24,7 +24,7 @@ from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, Stri
 from sync.rules_adoption import adopt
 from sync.rules_followup import is_rule_note, lead_followups, prospect_followup, touch_bases
 from sync.rules_pipeline import closed_value, step_problem
-from sync.snapshot import CellValue, Picker, Row, Snapshot, Tab, cell_text
+from sync.snapshot import CellsView, CellValue, Picker, Row, Snapshot, Tab, cell_text
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
 STRUCK = {"en": "Struck off", "it": "Scartato"}
@@ -172,8 +172,22 @@ class _Planner:
             # Only the trigger columns the tab has are looked at, in a plain loop (no generator
             # per row): this loop sees every row of every prospecting tab.
             keys = [k for k in PROSPECT_TRIGGERS if k in tab.columns]
+            attempts = "attempts" in tab.columns
             for row, cells in zip(tab.rows, picked, strict=True):
-                get = row.values.get
+                values = row.values
+                if type(values) is CellsView:
+                    # A row read as a list has its Lead, Flag and Sync note picked already, as
+                    # `get` reads them but for '' (see Picker): no look-up per trigger cell.
+                    lead, flag, note = cells
+                    if (
+                        (flag is not None and flag != "")
+                        or (lead is not None and lead != "")
+                        or (note is not None and note != "")
+                        or (attempts and values.get("attempts") is not None)
+                    ):
+                        self._prospect_row(tab, row, cells)
+                    continue
+                get = values.get
                 for key in keys:
                     if get(key) is not None:
                         self._prospect_row(tab, row, cells)

@@ -7,9 +7,10 @@ from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
-from test_planner import NOW, config, snapshot
+from test_planner import NOW, config, snapshot, tab
 
 from sync.clientkey import company_key
+from sync.headers import TabKind
 from sync.lead_cells import LeadsReader
 from sync.pipeline_plan import pipeline_of
 from sync.planner import plan
@@ -136,6 +137,31 @@ def test_a_pass_plans_the_same_from_lists_as_from_mappings() -> None:
     assert plan(by_list, NOW, cfg) == expected
     assert expected.problems  # the rows above give the rules something to say
     assert pipeline_of(by_list, expected, NOW, cfg) == pipeline_of(by_mapping, expected, NOW, cfg)
+
+
+PROSPECTS: list[Mapping[str, CellValue]] = [
+    {"company": "Quiet"},  # nothing that asks for the planner
+    {"company": "Cold", "attempts": 2},  # drip, from Attempts alone
+    {"company": "Told", "sync_note": "⚠ Company is empty"},  # a warning to clear
+    {"company": "Gone", "lead": "L-0099", "flag": "✓"},
+    {"company": "Kite", "flag": "+"},
+    {"company": "Mine", "sync_note": "call in May", "attempts": 1},
+    {"flag": "x"},
+    {"company": "Last", "flag": " ", "attempts": 0},
+]
+
+
+@pytest.mark.parametrize("without", [(), ("attempts",), ("sync_note", "attempts")])
+def test_prospect_rows_plan_the_same_from_lists_as_from_mappings(without: tuple[str, ...]) -> None:
+    by_mapping = snapshot([], LEADS)
+    by_mapping = replace(
+        by_mapping,
+        prospects=(tab(TabKind.PROSPECTS, "Prospects", PROSPECTS, "prospects.xlsx", without),),
+    )
+    by_list = replace(by_mapping, prospects=(_as_lists(by_mapping.prospects[0]),))
+    expected = plan(by_mapping, NOW, config())
+    assert plan(by_list, NOW, config()) == expected
+    assert any(c.tab.tab == "Prospects" for c in expected.cells)
 
 
 @pytest.mark.parametrize(
