@@ -20,7 +20,7 @@ from sync.headers import FIELDS, TabKind, header
 from sync.lead_cells import LeadCells, LeadsReader
 from sync.model import OPEN_STATUSES, Flag, LeadStatus, Prospect, parse_amount, parse_flag
 from sync.pipeline_plan import with_pipeline
-from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
+from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow, set_cell
 from sync.rules_adoption import adopt
 from sync.rules_followup import is_rule_note, lead_followups, prospect_followup, touch_bases
 from sync.rules_pipeline import closed_value, step_problem
@@ -233,7 +233,7 @@ class _Planner:
         if current != value and not same(current, value):  # equal values are the same cell
             columns = tab.columns
             expected = {k: get(k) for k in expect if k in columns}
-            self.cells.append(SetCell(tab.ref, row.number, key, value, expected))
+            self.cells.append(set_cell(tab.ref, row.number, key, value, expected))
 
     def _where(self, tab: Tab, row: Row) -> str:
         return f"{tab.label} row {row.number}"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections.abc import Mapping, Sequence
+from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -10,7 +13,7 @@ import pytest
 
 from sync.config import Config, parse_config
 from sync.headers import FIELDS, TabKind
-from sync.plan import AppendRow, Plan, SetCell
+from sync.plan import AppendRow, Plan, SetCell, set_cell
 from sync.planner import WARNING, plan
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 
@@ -425,3 +428,18 @@ def test_formula_without_a_result_waits_with_a_note() -> None:
     assert not appended(result, "Leads")
     (problem,) = result.problems
     assert problem.message.startswith("Company is a formula leadsync cannot see the result of")
+
+
+@pytest.mark.parametrize(
+    ("value", "expect"), [("L-0001", {"flag": "+"}), (None, {}), (3.5, {"lead_id": "L-0002"})]
+)
+def test_set_cell_is_the_set_cell_the_dataclass_makes(
+    value: CellValue, expect: dict[str, CellValue]
+) -> None:
+    made = set_cell(TabRef("book", "Leads"), 7, "status", value, expect)
+    expected = SetCell(TabRef("book", "Leads"), 7, "status", value, expect)
+    assert type(made) is SetCell and made == expected and repr(made) == repr(expected)
+    assert pickle.loads(pickle.dumps(made)) == expected
+    assert copy.copy(made) == expected
+    with pytest.raises(FrozenInstanceError):
+        made.value = "other"  # type: ignore[misc]
