@@ -49,6 +49,7 @@ _CONVERT = Flag.CONVERT
 _DONE = Flag.DONE
 _STRIKE = Flag.STRIKE
 _DONE_MARK = Flag.DONE.value
+_DATES = (datetime, date)  # the types of a date the planner writes
 
 
 def plan(snapshot: Snapshot, now: datetime, config: Config) -> Plan:
@@ -230,10 +231,18 @@ class _Planner:
         # row.values.get, not row.get, here and in _expect: some 6,000 calls a pass.
         get = row.values.get
         current = get(key)
-        if current != value and not same(current, value):  # equal values are the same cell
-            columns = tab.columns
-            expected = {k: get(k) for k in expect if k in columns}
-            self.cells.append(set_cell(tab.ref, row.number, key, value, expected))
+        if current == value:
+            return  # equal values are the same cell
+        # same()'s answer for the pairs most writes are, without its call and isinstance tests:
+        # text over text or over an empty cell; a date into an empty cell is a change.
+        if type(value) is str and (current is None or type(current) is str):
+            if (current or "").strip() == value.strip():
+                return
+        elif not (current is None and type(value) in _DATES) and same(current, value):
+            return
+        columns = tab.columns
+        expected = {k: get(k) for k in expect if k in columns}
+        self.cells.append(set_cell(tab.ref, row.number, key, value, expected))
 
     def _where(self, tab: Tab, row: Row) -> str:
         return f"{tab.label} row {row.number}"

@@ -14,7 +14,7 @@ import pytest
 from sync.config import Config, parse_config
 from sync.headers import FIELDS, TabKind
 from sync.plan import AppendRow, Plan, SetCell, set_cell
-from sync.planner import WARNING, plan
+from sync.planner import WARNING, _Planner, plan, same
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 11:00 in Rome
@@ -443,3 +443,17 @@ def test_set_cell_is_the_set_cell_the_dataclass_makes(
     assert copy.copy(made) == expected
     with pytest.raises(FrozenInstanceError):
         made.value = "other"  # type: ignore[misc]
+
+
+CELLS: list[CellValue] = [None, "", " ", "x", " x ", "y", 3, 3.0, "3", True, 1]
+CELLS += [date(2026, 11, 25), datetime(2026, 11, 25), datetime(2026, 11, 25, 9, 30)]
+
+
+@pytest.mark.parametrize("current", CELLS)
+def test_a_cell_is_written_unless_it_reads_the_same_already(current: CellValue) -> None:
+    planner = _Planner(snapshot([]), NOW, config())
+    leads = planner.snap.leads
+    for value in CELLS:
+        planner.cells.clear()
+        planner._set(leads, Row(2, {"sync_note": current}), "sync_note", value, ())
+        assert len(planner.cells) == (not same(current, value)), (current, value)
