@@ -525,13 +525,12 @@ class _Planner:
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do ({why})")
             elif status is standby and next_date is not None and next_date <= self.now:
+                due = f"{next_date:%Y-%m-%d}"  # once: a strftime costs more than the rest
                 self._set(tab, row, "status", todo, expect)
-                self._note(
-                    tab, row, f"Due {next_date:%Y-%m-%d}: moved to To-do", expect, cells.sync_note
-                )
+                self._note(tab, row, f"Due {due}: moved to To-do", expect, cells.sync_note)
                 status = LeadStatus.TODO
                 self.counts["moved_to_todo"] += 1
-                self.events.append(f"move {record.lead_id} to To-do (due {next_date:%Y-%m-%d})")
+                self.events.append(f"move {record.lead_id} to To-do (due {due})")
             record.status = status
 
     def _clear_settled_lead_warnings(self) -> None:

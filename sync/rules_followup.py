@@ -192,8 +192,9 @@ def lead_followups(planner: _Planner) -> None:
     expect = ("lead_id",)
     planned = _PlannedNotes(planner, tab)
     # The inactivity note names a day, and many leads share theirs: each day's note is
-    # written out once.
+    # written out once, and so is the day as the events of the leads noted now name it.
     inactive: dict[date, str] = {}
+    since: dict[date, str] = {}
     # Looked up once, not per lead: in Python 3.11 a member looked up on its enum class is a
     # Python-level call (~0.2 us).
     todo, standby = LeadStatus.TODO, LeadStatus.STANDBY
@@ -237,7 +238,7 @@ def lead_followups(planner: _Planner) -> None:
                 # _note_inactive decides for most inactive leads of a pass, without the call.
                 noted.add(row.number)
                 continue
-            _note_inactive(planner, tab, row, current, record.lead_id, last, said, planned)
+            _note_inactive(planner, tab, row, current, record.lead_id, last, said, planned, since)
     planned.settle()
 
 
@@ -276,8 +277,11 @@ def _note_inactive(
     last: datetime,
     note: str,
     notes: _PlannedNotes,
+    since: dict[date, str],
 ) -> None:
     """Say the lead is inactive (`note`), after Rule 2's note if it has one.
+
+    `since`: each day's text as the events name it, worked out once in a pass (a strftime).
 
     `current` is the row's Sync note as read; a note a person typed there stays.
     """
@@ -295,7 +299,11 @@ def _note_inactive(
         return  # the lead is in To-do already; a note a person typed stays
     if note not in current:
         planner.counts["inactive_noted"] += 1
-        planner.events.append(f"note {lead_id} inactive since {last:%Y-%m-%d}")
+        day = last.date()
+        named = since.get(day)
+        if named is None:
+            named = since[day] = f"{last:%Y-%m-%d}"
+        planner.events.append(f"note {lead_id} inactive since {named}")
     notes.drop(row)
     planner._note(tab, row, text, ("lead_id",), current)
 

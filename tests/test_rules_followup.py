@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from test_planner import NOW, appended, config, snapshot, writes
@@ -157,6 +157,23 @@ def test_a_to_do_lead_without_contact_for_30_days_gets_an_inactivity_note() -> N
     )
     result = plan(snapshot([], leads=[stale]), NOW, config())
     assert result.counts.inactive_noted == 1
+    assert result.events == ("note L-0001 inactive since 2026-10-20",)
+
+
+def test_leads_inactive_since_one_day_each_say_so_in_their_note_and_event() -> None:
+    days = [datetime(2026, 10, 20, 9, 30), date(2026, 10, 20), date(2026, 9, 2)]
+    leads = [
+        lead(lead_id=f"L-000{n}", status="To-do", created=date(2026, 9, 1), last_contact=day)
+        for n, day in enumerate(days, 1)
+    ]
+    result = plan(snapshot([], leads=leads), NOW, config())
+    assert result.events[:3] == (
+        "note L-0001 inactive since 2026-10-20",
+        "note L-0002 inactive since 2026-10-20",
+        "note L-0003 inactive since 2026-09-02",
+    )
+    notes = [writes(result, "Leads")[n, "sync_note"] for n in (2, 3, 4)]
+    assert notes[0] == notes[1] != notes[2]
 
 
 def test_created_counts_when_no_contact_was_recorded_and_the_limit_is_configurable() -> None:
