@@ -590,6 +590,7 @@ class _Planner:
         tab = self.snap.leads
         today = self.now.date()
         has_closed = "closed" in tab.columns
+        won, lost = LeadStatus.WON, LeadStatus.LOST  # looked up once (see _next_steps)
         for record in self.leads.values():
             row, cells = record.row, record.cells
             if row is None or cells is None:
@@ -599,8 +600,11 @@ class _Planner:
                 problem = step_problem(cells.step, step, self.config.pipeline)
                 if problem:
                     self._problem(tab, row, [problem], ("lead_id",))
+            status = record.status
+            if cells.closed is None and status is not won and status is not lost:
+                continue  # closed_value keeps an empty cell empty but for a Won or Lost lead
             if has_closed:
-                closed = closed_value(record.status, cells.closed, today)
+                closed = closed_value(status, cells.closed, today)
                 if closed is not cells.closed:  # the cell as read, kept: nothing to write
                     self._set(tab, row, "closed", closed, ("lead_id",))
 
