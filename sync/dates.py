@@ -36,7 +36,10 @@ _EXAMPLE = {DateOrder.DMY: "25/11/2026", DateOrder.MDY: "11/25/2026", DateOrder.
 def from_serial(serial: float, epoch: datetime = EPOCH_1900) -> datetime:
     if not 0 < serial < 2_958_466:  # 9999-12-31 in the 1900 system
         raise DateError(f"{serial!r} is not a date serial number")
-    return epoch + timedelta(days=serial)
+    try:
+        return epoch + timedelta(days=serial)
+    except OverflowError:  # the 1904 epoch is 1,462 days later: past year 9999 sooner
+        raise DateError(f"{serial!r} is not a date serial number") from None
 
 
 def parse_text_date(text: str, order: DateOrder) -> datetime:

@@ -217,8 +217,7 @@ class LeadsReader:
     def rows(self) -> tuple[LeadCells, ...]:
         """The tab's rows, in its order, each read once."""
         if self._rows is None:
-            pick = self.pick
-            self._rows = tuple([LeadCells(pick(row.values), self) for row in self.tab.rows])
+            self._rows = tuple([LeadCells(cells, self) for cells in self.pick.each(self.tab.rows)])
         return self._rows
 
     def read(

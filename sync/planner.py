@@ -20,11 +20,11 @@ from sync.headers import FIELDS, TabKind, header
 from sync.lead_cells import LeadCells, LeadsReader
 from sync.model import OPEN_STATUSES, Flag, LeadStatus, Prospect, parse_amount, parse_flag
 from sync.pipeline_plan import with_pipeline
-from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow
+from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow, set_cell
 from sync.rules_adoption import adopt
 from sync.rules_followup import is_rule_note, lead_followups, prospect_followup, touch_bases
 from sync.rules_pipeline import closed_value, step_problem
-from sync.snapshot import CellValue, Picker, Row, Snapshot, Tab, TabRef, cell_text
+from sync.snapshot import CellsView, CellValue, Picker, Row, Snapshot, Tab, cell_text
 
 WARNING = "⚠ "  # engine notes that report a problem start with this, so they can be cleared
 STRUCK = {"en": "Struck off", "it": "Scartato"}
@@ -49,6 +49,7 @@ _CONVERT = Flag.CONVERT
 _DONE = Flag.DONE
 _STRIKE = Flag.STRIKE
 _DONE_MARK = Flag.DONE.value
+_DATES = (datetime, date)  # the types of a date the planner writes
 
 
 def plan(snapshot: Snapshot, now: datetime, config: Config) -> Plan:
@@ -132,13 +133,15 @@ class _Planner:
         self.leads: dict[str, _LeadRecord] = {}
         self.new_leads: list[_LeadRecord] = []
         self._folder_appends: list[AppendRow] = []
-        self.noted: set[tuple[TabRef, int]] = set()  # rows this pass writes a note into
+        # Leads rows (by number) this pass writes a note into: only the Leads tab's are asked
+        # about, and a number hashes in C where a TabRef's dataclass __hash__ is a Python call.
+        self.noted_leads: set[int] = set()
         self.adopted: set[int] = set()  # Leads rows this pass gives an ID (Rule 6)
         # Every lead rule reads the same cells of every lead: read and parsed once, here.
         self.lead_cells = LeadsReader(snapshot.leads, config)
         # Each prospect row's Lead, Flag and Sync note, read in one step for the whole pass.
         pick = Picker(("lead", "flag", "sync_note"))
-        self.prospect_cells = [[pick(r.values) for r in t.rows] for t in snapshot.prospects]
+        self.prospect_cells = [pick.each(t.rows) for t in snapshot.prospects]
         prospect_ids = [
             lead.strip() if type(lead) is str else cell_text(lead)  # cell_text, mostly inline
             for picked in self.prospect_cells
@@ -170,8 +173,22 @@ class _Planner:
             # Only the trigger columns the tab has are looked at, in a plain loop (no generator
             # per row): this loop sees every row of every prospecting tab.
             keys = [k for k in PROSPECT_TRIGGERS if k in tab.columns]
+            attempts = "attempts" in tab.columns
             for row, cells in zip(tab.rows, picked, strict=True):
-                get = row.values.get
+                values = row.values
+                if type(values) is CellsView:
+                    # A row read as a list has its Lead, Flag and Sync note picked already, as
+                    # `get` reads them but for '' (see Picker): no look-up per trigger cell.
+                    lead, flag, note = cells
+                    if (
+                        (flag is not None and flag != "")
+                        or (lead is not None and lead != "")
+                        or (note is not None and note != "")
+                        or (attempts and values.get("attempts") is not None)
+                    ):
+                        self._prospect_row(tab, row, cells)
+                    continue
+                get = values.get
                 for key in keys:
                     if get(key) is not None:
                         self._prospect_row(tab, row, cells)
@@ -214,10 +231,18 @@ class _Planner:
         # row.values.get, not row.get, here and in _expect: some 6,000 calls a pass.
         get = row.values.get
         current = get(key)
-        if current != value and not same(current, value):  # equal values are the same cell
-            columns = tab.columns
-            expected = {k: get(k) for k in expect if k in columns}
-            self.cells.append(SetCell(tab.ref, row.number, key, value, expected))
+        if current == value:
+            return  # equal values are the same cell
+        # same()'s answer for the pairs most writes are, without its call and isinstance tests:
+        # text over text or over an empty cell; a date into an empty cell is a change.
+        if type(value) is str and (current is None or type(current) is str):
+            if (current or "").strip() == value.strip():
+                return
+        elif not (current is None and type(value) in _DATES) and same(current, value):
+            return
+        columns = tab.columns
+        expected = {k: get(k) for k in expect if k in columns}
+        self.cells.append(set_cell(tab.ref, row.number, key, value, expected))
 
     def _where(self, tab: Tab, row: Row) -> str:
         return f"{tab.label} row {row.number}"
@@ -235,7 +260,9 @@ class _Planner:
         if not note and not current:
             return  # nothing said, nothing to clear
         if note:
-            self.noted.add((tab.ref, row.number))
+            leads = self.snap.leads.ref
+            if tab.ref is leads or tab.ref == leads:
+                self.noted_leads.add(row.number)
         if (
             note
             or current.startswith(WARNING)
@@ -498,13 +525,12 @@ class _Planner:
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do ({why})")
             elif status is standby and next_date is not None and next_date <= self.now:
+                due = f"{next_date:%Y-%m-%d}"  # once: a strftime costs more than the rest
                 self._set(tab, row, "status", todo, expect)
-                self._note(
-                    tab, row, f"Due {next_date:%Y-%m-%d}: moved to To-do", expect, cells.sync_note
-                )
+                self._note(tab, row, f"Due {due}: moved to To-do", expect, cells.sync_note)
                 status = LeadStatus.TODO
                 self.counts["moved_to_todo"] += 1
-                self.events.append(f"move {record.lead_id} to To-do (due {next_date:%Y-%m-%d})")
+                self.events.append(f"move {record.lead_id} to To-do (due {due})")
             record.status = status
 
     def _clear_settled_lead_warnings(self) -> None:
@@ -517,7 +543,7 @@ class _Planner:
         for row, cells in zip(tab.rows, self.lead_cells.rows, strict=True):
             if not cells.sync_note:
                 continue  # nothing to clear
-            if (tab.ref, row.number) in self.noted:
+            if row.number in self.noted_leads:
                 continue
             if cells.lead_id or row.number in self.adopted:
                 self._note(tab, row, "", ("lead_id",), cells.sync_note)
@@ -564,6 +590,7 @@ class _Planner:
         tab = self.snap.leads
         today = self.now.date()
         has_closed = "closed" in tab.columns
+        won, lost = LeadStatus.WON, LeadStatus.LOST  # looked up once (see _next_steps)
         for record in self.leads.values():
             row, cells = record.row, record.cells
             if row is None or cells is None:
@@ -573,8 +600,11 @@ class _Planner:
                 problem = step_problem(cells.step, step, self.config.pipeline)
                 if problem:
                     self._problem(tab, row, [problem], ("lead_id",))
+            status = record.status
+            if cells.closed is None and status is not won and status is not lost:
+                continue  # closed_value keeps an empty cell empty but for a Won or Lost lead
             if has_closed:
-                closed = closed_value(record.status, cells.closed, today)
+                closed = closed_value(status, cells.closed, today)
                 if closed is not cells.closed:  # the cell as read, kept: nothing to write
                     self._set(tab, row, "closed", closed, ("lead_id",))
 
@@ -601,7 +631,7 @@ class _Planner:
         prefix = self.config.rules.folder_id_prefix
         # Each folder row read in one step: most hold what this pass would write already.
         pick = Picker(("client_key", "folder", "leads", "lead_count", "open_leads"))
-        picked = [(held, pick(held.values)) for held in tab.rows]
+        picked = list(zip(tab.rows, pick.each(tab.rows), strict=True))
         next_folder = _sequence(prefix, [cell_text(cells[1]) for _held, cells in picked])
         existing: dict[str, tuple[Row, tuple[CellValue, ...]]] = {}
         for held, cells in picked:

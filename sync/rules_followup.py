@@ -192,13 +192,14 @@ def lead_followups(planner: _Planner) -> None:
     expect = ("lead_id",)
     planned = _PlannedNotes(planner, tab)
     # The inactivity note names a day, and many leads share theirs: each day's note is
-    # written out once.
+    # written out once, and so is the day as the events of the leads noted now name it.
     inactive: dict[date, str] = {}
+    since: dict[date, str] = {}
     # Looked up once, not per lead: in Python 3.11 a member looked up on its enum class is a
     # Python-level call (~0.2 us).
     todo, standby = LeadStatus.TODO, LeadStatus.STANDBY
     now, quiet_days = planner.now, rules.inactive_after_days
-    reader, noted, at = planner.lead_cells, planner.noted, planned.at
+    reader, noted, at = planner.lead_cells, planner.noted_leads, planned.at
     for record in list(planner.leads.values()):
         row, cells, status = record.row, record.cells, record.status
         if row is None or cells is None or (status is not todo and status is not standby):
@@ -235,9 +236,9 @@ def lead_followups(planner: _Planner) -> None:
             if said in current and row.number not in at:
                 # Said already, and no earlier rule of this pass plans another note: what
                 # _note_inactive decides for most inactive leads of a pass, without the call.
-                noted.add((tab.ref, row.number))
+                noted.add(row.number)
                 continue
-            _note_inactive(planner, tab, row, current, record.lead_id, last, said, planned)
+            _note_inactive(planner, tab, row, current, record.lead_id, last, said, planned, since)
     planned.settle()
 
 
@@ -276,15 +277,18 @@ def _note_inactive(
     last: datetime,
     note: str,
     notes: _PlannedNotes,
+    since: dict[date, str],
 ) -> None:
     """Say the lead is inactive (`note`), after Rule 2's note if it has one.
+
+    `since`: each day's text as the events name it, worked out once in a pass (a strftime).
 
     `current` is the row's Sync note as read; a note a person typed there stays.
     """
     planned = notes.get(row)
     base = current if planned is None else planned
     if note in base:
-        planner.noted.add((tab.ref, row.number))
+        planner.noted_leads.add(row.number)  # `tab` is the Leads tab
         return
     stem = _OLD_INACTIVE.split(base, maxsplit=1)[0]  # an earlier inactivity note goes
     if planned is not None or _MOVED.match(stem):
@@ -295,7 +299,11 @@ def _note_inactive(
         return  # the lead is in To-do already; a note a person typed stays
     if note not in current:
         planner.counts["inactive_noted"] += 1
-        planner.events.append(f"note {lead_id} inactive since {last:%Y-%m-%d}")
+        day = last.date()
+        named = since.get(day)
+        if named is None:
+            named = since[day] = f"{last:%Y-%m-%d}"
+        planner.events.append(f"note {lead_id} inactive since {named}")
     notes.drop(row)
     planner._note(tab, row, text, ("lead_id",), current)
 

@@ -6,7 +6,7 @@ A snapshot is immutable and backend-neutral. Cell values are what the spreadshee
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
@@ -142,6 +142,26 @@ class Picker:
         short = len(cells) <= top
         row = [*cells, *self._pad[len(cells) :]] if short else [*cells[:top], None]
         picked = self._at(row)
+        return picked
+
+    def each(self, rows: Iterable[Row]) -> list[tuple[CellValue, ...]]:
+        """`self(row.values)` for each row, in order: for a whole tab, at one call per tab.
+
+        A row that holds every field picked is picked here without a call of its own.
+        """
+        picked: list[tuple[CellValue, ...]] = []
+        add = picked.append
+        for row in rows:
+            values = row.values
+            if (
+                type(values) is CellsView
+                and values._columns is self._columns
+                and self._whole
+                and len(values._cells) >= self._top
+            ):
+                add(self._at(values._cells))
+            else:
+                add(self(values))  # which also locates the fields of a tab first seen
         return picked
 
     def _locate(self, columns: Mapping[str, int]) -> None:

@@ -104,3 +104,10 @@ def test_headers_match_ignoring_case_and_spaces_and_speak_italian() -> None:
         ["  AZIENDA ", "Assegna  a", "flag", "cliente potenziale", "Company"], aliases
     )
     assert found == {"company": 0, "assign_to": 1, "flag": 2}
+
+
+@pytest.mark.parametrize("serial", [2_958_465.0, 2_958_465.5])
+def test_a_serial_past_9999_in_the_1904_system_is_a_date_error(serial: float) -> None:
+    # In range for the 1900 system, so only adding it to the later epoch overflows.
+    with pytest.raises(DateError, match=f"^{serial!r} is not a date serial number$"):
+        read_date(serial, DateOrder.DMY, EPOCH_1904)

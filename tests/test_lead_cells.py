@@ -7,9 +7,10 @@ from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
-from test_planner import NOW, config, snapshot
+from test_planner import NOW, config, snapshot, tab
 
 from sync.clientkey import company_key
+from sync.headers import TabKind
 from sync.lead_cells import LeadsReader
 from sync.pipeline_plan import pipeline_of
 from sync.planner import plan
@@ -42,6 +43,21 @@ def test_a_picker_follows_a_row_of_another_tab() -> None:
     assert pick(CellsView(["1", "2"], {"a": 0, "b": 1})) == ("1", "2")
     assert pick(CellsView(["1", "2"], {"a": 1, "b": 0})) == ("2", "1")
     assert Picker(("b",))(CellsView(["1", "2"], {"a": 0, "b": 1})) == ("2",)
+
+
+def test_picking_each_row_of_a_tab_is_picking_them_one_by_one() -> None:
+    other = {"a": 1, "b": 0, "c": 2, "d": 3}
+    rows = [
+        Row(2, CellsView(["x", 1, 2.5, "skipped", "last"], COLUMNS)),  # every field in reach
+        Row(3, CellsView(["x", 1], COLUMNS)),  # trimmed: padded
+        Row(4, {"a": 1, "d": "z"}),  # not read as a list
+        Row(5, CellsView(["p", "q", "r", "s"], other)),  # another tab's positions
+        Row(6, CellsView(["x", "", None, "-", "last", "beyond"], COLUMNS)),
+        Row(7, CellsView([], COLUMNS)),
+    ]
+    for keys in (("d", "a", "c", "b"), ("d", "a", "missing", "c", "b"), ("b",)):
+        assert Picker(keys).each(rows) == [Picker(keys)(row.values) for row in rows]
+        assert Picker(keys).each(rows[::-1]) == [Picker(keys)(row.values) for row in rows[::-1]]
 
 
 @pytest.mark.parametrize(
@@ -121,6 +137,31 @@ def test_a_pass_plans_the_same_from_lists_as_from_mappings() -> None:
     assert plan(by_list, NOW, cfg) == expected
     assert expected.problems  # the rows above give the rules something to say
     assert pipeline_of(by_list, expected, NOW, cfg) == pipeline_of(by_mapping, expected, NOW, cfg)
+
+
+PROSPECTS: list[Mapping[str, CellValue]] = [
+    {"company": "Quiet"},  # nothing that asks for the planner
+    {"company": "Cold", "attempts": 2},  # drip, from Attempts alone
+    {"company": "Told", "sync_note": "⚠ Company is empty"},  # a warning to clear
+    {"company": "Gone", "lead": "L-0099", "flag": "✓"},
+    {"company": "Kite", "flag": "+"},
+    {"company": "Mine", "sync_note": "call in May", "attempts": 1},
+    {"flag": "x"},
+    {"company": "Last", "flag": " ", "attempts": 0},
+]
+
+
+@pytest.mark.parametrize("without", [(), ("attempts",), ("sync_note", "attempts")])
+def test_prospect_rows_plan_the_same_from_lists_as_from_mappings(without: tuple[str, ...]) -> None:
+    by_mapping = snapshot([], LEADS)
+    by_mapping = replace(
+        by_mapping,
+        prospects=(tab(TabKind.PROSPECTS, "Prospects", PROSPECTS, "prospects.xlsx", without),),
+    )
+    by_list = replace(by_mapping, prospects=(_as_lists(by_mapping.prospects[0]),))
+    expected = plan(by_mapping, NOW, config())
+    assert plan(by_list, NOW, config()) == expected
+    assert any(c.tab.tab == "Prospects" for c in expected.cells)
 
 
 @pytest.mark.parametrize(

@@ -123,6 +123,14 @@ def test_the_closed_date_is_stamped_once_when_a_lead_is_won_or_lost() -> None:
     assert closed == {2: TODAY, 3: TODAY, 5: None}
 
 
+def test_an_empty_closed_cell_is_stamped_only_for_a_won_or_lost_lead() -> None:
+    words = ["Won", "Lost", "To-do", "Standby", "maybe", "", "Vinto", " lost "]
+    leads = [lead(n, word, next_action_date=datetime(2026, 12, 1)) for n, word in enumerate(words)]
+    result = plan(snapshot(leads), NOW, config())
+    closed = {c.row: c.value for c in result.cells if c.field == "closed"}
+    assert closed == {2: TODAY, 3: TODAY, 8: TODAY, 9: TODAY}
+
+
 @pytest.mark.parametrize("status", [None, *LeadStatus])
 @pytest.mark.parametrize("current", [None, "", "  ", "3/11/2026", 46000, date(2026, 11, 3)])
 def test_the_closed_cell_is_stamped_kept_or_cleared_by_the_status(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections.abc import Mapping, Sequence
+from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -10,8 +13,8 @@ import pytest
 
 from sync.config import Config, parse_config
 from sync.headers import FIELDS, TabKind
-from sync.plan import AppendRow, Plan, SetCell
-from sync.planner import WARNING, plan
+from sync.plan import AppendRow, Plan, SetCell, set_cell
+from sync.planner import WARNING, _Planner, plan, same
 from sync.snapshot import CellValue, Row, Snapshot, Tab, TabRef
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 11:00 in Rome
@@ -130,6 +133,14 @@ def test_row_without_company_keeps_its_plus_and_gets_a_note() -> None:
 def test_a_fixed_row_gets_its_warning_cleared() -> None:
     snap = snapshot([{"flag": "+", "company": "Acme", "sync_note": WARNING + "Company is empty"}])
     assert writes(plan(snap, NOW, config()), "Prospects")[2, "sync_note"] == ""
+
+
+def test_a_problem_on_a_prospect_row_keeps_no_warning_on_the_lead_row_of_that_number() -> None:
+    fixed = {"lead_id": "L-0001", "company": "Acme", "created": date(2026, 11, 20)}
+    fixed["status"], fixed["sync_note"] = "Won", WARNING + "Status 'Wonn' is not a status"
+    result = plan(snapshot([{"flag": "+", "contact": "Ann"}], leads=[fixed]), NOW, config())
+    assert str(writes(result, "Prospects")[2, "sync_note"]).startswith(WARNING + "Company is")
+    assert writes(result, "Leads")[2, "sync_note"] == ""
 
 
 def test_a_persons_own_note_is_not_cleared() -> None:
@@ -417,3 +428,32 @@ def test_formula_without_a_result_waits_with_a_note() -> None:
     assert not appended(result, "Leads")
     (problem,) = result.problems
     assert problem.message.startswith("Company is a formula leadsync cannot see the result of")
+
+
+@pytest.mark.parametrize(
+    ("value", "expect"), [("L-0001", {"flag": "+"}), (None, {}), (3.5, {"lead_id": "L-0002"})]
+)
+def test_set_cell_is_the_set_cell_the_dataclass_makes(
+    value: CellValue, expect: dict[str, CellValue]
+) -> None:
+    made = set_cell(TabRef("book", "Leads"), 7, "status", value, expect)
+    expected = SetCell(TabRef("book", "Leads"), 7, "status", value, expect)
+    assert type(made) is SetCell and made == expected and repr(made) == repr(expected)
+    assert pickle.loads(pickle.dumps(made)) == expected
+    assert copy.copy(made) == expected
+    with pytest.raises(FrozenInstanceError):
+        made.value = "other"  # type: ignore[misc]
+
+
+CELLS: list[CellValue] = [None, "", " ", "x", " x ", "y", 3, 3.0, "3", True, 1]
+CELLS += [date(2026, 11, 25), datetime(2026, 11, 25), datetime(2026, 11, 25, 9, 30)]
+
+
+@pytest.mark.parametrize("current", CELLS)
+def test_a_cell_is_written_unless_it_reads_the_same_already(current: CellValue) -> None:
+    planner = _Planner(snapshot([]), NOW, config())
+    leads = planner.snap.leads
+    for value in CELLS:
+        planner.cells.clear()
+        planner._set(leads, Row(2, {"sync_note": current}), "sync_note", value, ())
+        assert len(planner.cells) == (not same(current, value)), (current, value)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 
 import pytest
 from test_planner import NOW, appended, config, snapshot, writes
 
 from sync.config import Config
+from sync.dates import EPOCH_1904
 from sync.errors import ConfigError
 from sync.planner import WARNING, plan
 from sync.snapshot import CellValue
@@ -155,6 +157,23 @@ def test_a_to_do_lead_without_contact_for_30_days_gets_an_inactivity_note() -> N
     )
     result = plan(snapshot([], leads=[stale]), NOW, config())
     assert result.counts.inactive_noted == 1
+    assert result.events == ("note L-0001 inactive since 2026-10-20",)
+
+
+def test_leads_inactive_since_one_day_each_say_so_in_their_note_and_event() -> None:
+    days = [datetime(2026, 10, 20, 9, 30), date(2026, 10, 20), date(2026, 9, 2)]
+    leads = [
+        lead(lead_id=f"L-000{n}", status="To-do", created=date(2026, 9, 1), last_contact=day)
+        for n, day in enumerate(days, 1)
+    ]
+    result = plan(snapshot([], leads=leads), NOW, config())
+    assert result.events[:3] == (
+        "note L-0001 inactive since 2026-10-20",
+        "note L-0002 inactive since 2026-10-20",
+        "note L-0003 inactive since 2026-09-02",
+    )
+    notes = [writes(result, "Leads")[n, "sync_note"] for n in (2, 3, 4)]
+    assert notes[0] == notes[1] != notes[2]
 
 
 def test_created_counts_when_no_contact_was_recorded_and_the_limit_is_configurable() -> None:
@@ -185,6 +204,17 @@ def test_a_bad_last_contact_date_is_a_row_problem() -> None:
     assert str(writes(result, "Leads")[(2, "sync_note")]).startswith(
         WARNING + "Last contact: 'soon' is not a date"
     )
+
+
+@pytest.mark.parametrize("serial", [2_958_465.0, 2_958_465.5])
+def test_a_serial_past_9999_in_a_1904_workbook_is_a_row_problem(serial: float) -> None:
+    snap = snapshot([], leads=[lead(status="To-do", last_contact=serial)])
+    snap = replace(snap, leads=replace(snap.leads, epoch=EPOCH_1904))
+    result = plan(snap, NOW, config())
+    assert str(writes(result, "Leads")[(2, "sync_note")]).startswith(
+        WARNING + f"Last contact: {serial!r} is not a date serial number"
+    )
+    assert len(result.problems) == 1
 
 
 # ---- won clients: touch-base --------------------------------------------------------------
