@@ -246,7 +246,7 @@ class Writer:
                 {
                     "updateCells": {
                         "rows": [{"values": [data]}],
-                        "fields": DATED_FIELDS if "userEnteredFormat" in data else VALUE_FIELDS,
+                        "fields": fields_of(data),
                         "start": {
                             "sheetId": sheet_id,
                             "rowIndex": index,
