@@ -59,6 +59,7 @@ def build_buttons_workbook(python: str) -> None:
 TEST_TOOLS = (
     ("soffice", "libreoffice-calc", "LibreOffice reads back the workbooks leadsync writes"),
     ("node", "nodejs", "Node runs the Apps Script add-in's tests"),
+    ("valgrind", "valgrind", "callgrind counts the Google benchmark's instructions"),
 )
 
 

@@ -30,7 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -239,9 +239,18 @@ def _measure_pass(standin: StandInProcess, config: Config, client: SheetsClient)
     )
 
 
+Measure = Callable[[StandInProcess, Config, SheetsClient], PassFigures]
+
+
 def _engine_passes(
-    team: TeamData, tabs: dict[str, list[list[object]]], folder: Path
+    team: TeamData,
+    tabs: dict[str, list[list[object]]],
+    folder: Path,
+    measure: Measure | None = None,
 ) -> tuple[PassFigures, PassFigures, list[str]]:
+    """A busy pass then an idle pass on a fresh copy of the team, each taken by `measure`
+    (bench_google_instructions.py counts instead of timing); _measure_pass by default."""
+    measure = measure or _measure_pass
     with StandInProcess(quota_per_minute=QUOTA_PER_MINUTE, keep_bodies=True) as standin:
         key = service_account_key(standin, folder)
         os.environ[ENDPOINT_ENV] = standin.url
@@ -250,10 +259,10 @@ def _engine_passes(
         credentials = _signed_in(config)
         client = SheetsClient(credentials, who(credentials))
         with _frozen_heap():
-            busy = _measure_pass(standin, config, client)
+            busy = measure(standin, config, client)
             on_sheet = GoogleTeam(standin, folder, spreadsheet, spreadsheet, key)
             failures = _verify_busy(team, busy, on_sheet)
-            idle = _measure_pass(standin, config, client)
+            idle = measure(standin, config, client)
         if any(idle.counts.values()):
             failures.append(f"the idle pass changed something: {idle.counts}")
         return busy, idle, failures
