@@ -42,6 +42,18 @@ def from_serial(serial: float, epoch: datetime = EPOCH_1900) -> datetime:
         raise DateError(f"{serial!r} is not a date serial number") from None
 
 
+def day_text(moment: date) -> str:
+    """The day as f"{moment:%Y-%m-%d}" writes it, a datetime's too.
+
+    Through isoformat, which says the same from year 1000 on for about a tenth of the cost of
+    a strftime (that imports the time module and builds a struct_time per call); below year
+    1000, %Y is not padded to four digits, so those few days still go through strftime.
+    """
+    if moment.year < 1000:
+        return f"{moment:%Y-%m-%d}"
+    return date.isoformat(moment)  # date's, not datetime's: no time of day
+
+
 def parse_text_date(text: str, order: DateOrder) -> datetime:
     match = _TEXT_DATE.match(text)
     if not match:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sync.clientkey import company_key, domain_key
 from sync.config import Config
-from sync.dates import DateError, read_date
+from sync.dates import DateError, day_text, read_date
 from sync.headers import FIELDS, TabKind, header
 from sync.lead_cells import LeadCells, LeadsReader
 from sync.model import OPEN_STATUSES, Flag, LeadStatus, Prospect, parse_amount, parse_flag
@@ -525,7 +525,7 @@ class _Planner:
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do ({why})")
             elif status is standby and next_date is not None and next_date <= self.now:
-                due = f"{next_date:%Y-%m-%d}"  # once: a strftime costs more than the rest
+                due = day_text(next_date)  # once: it costs more than the rest
                 self._set(tab, row, "status", todo, expect)
                 self._note(tab, row, f"Due {due}: moved to To-do", expect, cells.sync_note)
                 status = LeadStatus.TODO
@@ -574,7 +574,7 @@ class _Planner:
                 created=self.created,
                 owner=row.get("owner"),
                 amount=row.get("amount"),
-                next_action=f"Renewal of {record.lead_id} on {renewal:%Y-%m-%d}",
+                next_action=f"Renewal of {record.lead_id} on {day_text(renewal)}",
                 next_action_date=_as_cell_date(wake),
                 status=status.word(self.words),
                 renewal_of=record.lead_id,

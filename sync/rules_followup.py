@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from sync.dates import DateError
+from sync.dates import DateError, day_text
 from sync.headers import TabKind, header
 from sync.model import Language, LeadStatus
 from sync.snapshot import CellValue, Row, Tab
@@ -38,9 +38,8 @@ _DECIDE = {
     "più avanti per metterlo in drip",
 }
 _INACTIVE = {
-    "en": "Inactive: no contact since {day:%Y-%m-%d}, over {days} days: get in touch or close it",
-    "it": "Inattivo: nessun contatto dal {day:%Y-%m-%d}, oltre {days} giorni: contattalo o "
-    "chiudilo",
+    "en": "Inactive: no contact since {day}, over {days} days: get in touch or close it",
+    "it": "Inattivo: nessun contatto dal {day}, oltre {days} giorni: contattalo o chiudilo",
 }
 _TOUCH_BASE = {"en": "Touch base with {client}", "it": "Sentire {client}"}
 
@@ -66,7 +65,7 @@ def decide_note(followups: int, words: Language) -> str:
 
 
 def inactive_note(days: int, last: datetime, words: Language) -> str:
-    return _INACTIVE[words].format(days=days, day=last)
+    return _INACTIVE[words].format(days=days, day=day_text(last))
 
 
 def parse_count(value: CellValue, name: str) -> int | None:
@@ -302,7 +301,7 @@ def _note_inactive(
         day = last.date()
         named = since.get(day)
         if named is None:
-            named = since[day] = f"{last:%Y-%m-%d}"
+            named = since[day] = day_text(last)
         planner.events.append(f"note {lead_id} inactive since {named}")
     notes.drop(row)
     planner._note(tab, row, text, ("lead_id",), current)

@@ -10,7 +10,7 @@ import pytest
 from test_planner import NOW, appended, config, snapshot, writes
 
 from sync.config import Config
-from sync.dates import EPOCH_1904
+from sync.dates import EPOCH_1904, day_text
 from sync.errors import ConfigError
 from sync.planner import WARNING, plan
 from sync.snapshot import CellValue
@@ -297,3 +297,18 @@ def test_a_newer_contact_still_too_old_replaces_the_inactivity_note_instead_of_a
     )
     assert note_of([stale]) == f"Due 2026-10-01: moved to To-do; {INACTIVE}"
     assert note_of([{**stale, "sync_note": older}]) == INACTIVE
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 3, 4, 5, 6, 7),
+        date(2026, 3, 4),
+        datetime(1000, 1, 2),
+        date(999, 12, 31),  # %Y does not pad this year: day_text keeps strftime's text
+        datetime(42, 1, 2, 3),
+        date(9999, 12, 31),
+    ],
+)
+def test_day_text_is_the_strftime_it_stands_for(moment: date) -> None:
+    assert day_text(moment) == f"{moment:%Y-%m-%d}"
