@@ -33,8 +33,14 @@ _TEXT_DATE = re.compile(
 _EXAMPLE = {DateOrder.DMY: "25/11/2026", DateOrder.MDY: "11/25/2026", DateOrder.YMD: "2026-11-25"}
 
 
+# Serials from_serial reads are under this: the day after 9999-12-31 in the 1900 system. With
+# that epoch, every float under it is a date: the float below it is 9999-12-31 23:59:59.99996
+# (floats are 40 microseconds apart there), so none rounds up into year 10000.
+SERIAL_END = 2_958_466
+
+
 def from_serial(serial: float, epoch: datetime = EPOCH_1900) -> datetime:
-    if not 0 < serial < 2_958_466:  # 9999-12-31 in the 1900 system
+    if not 0 < serial < SERIAL_END:
         raise DateError(f"{serial!r} is not a date serial number")
     try:
         return epoch + timedelta(days=serial)

@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from sync.dates import DateError, day_text
+from sync.dates import EPOCH_1900, SERIAL_END, DateError, day_text
 from sync.headers import TabKind, header
 from sync.model import Language, LeadStatus
 from sync.snapshot import CellValue, Row, Tab
@@ -199,6 +199,7 @@ def lead_followups(planner: _Planner) -> None:
     todo, standby = LeadStatus.TODO, LeadStatus.STANDBY
     now, quiet_days = planner.now, rules.inactive_after_days
     reader, noted, at = planner.lead_cells, planner.noted_leads, planned.at
+    plain, end = reader.epoch == EPOCH_1900, SERIAL_END  # see from_serial
     for record in list(planner.leads.values()):
         row, cells, status = record.row, record.cells, record.status
         if row is None or cells is None or (status is not todo and status is not standby):
@@ -208,7 +209,12 @@ def lead_followups(planner: _Planner) -> None:
             # Most open leads: nothing recorded yet, so no decision to ask for, and only
             # Created is read (and may be wrong). Read here: a call and a tuple per lead
             # through _lead_dates cost more than the rest of the lead's checks.
-            last, problem = reader.date(cells.created)
+            created = cells.created
+            if status is not todo and type(created) is float and plain and 0 < created < end:
+                # A Standby lead's Created is read only for its problem, and a serial in range
+                # of the 1900 system has none: its datetime is not made (a float timedelta).
+                continue
+            last, problem = reader.date(created)
             if problem:
                 planned.drop(row)
                 planner._problem(tab, row, [f"{_CREATED}: {problem}"], expect)
