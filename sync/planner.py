@@ -10,7 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from operator import attrgetter, itemgetter, methodcaller
+from itertools import compress, repeat
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from sync.clientkey import company_key, domain_key
@@ -90,10 +91,13 @@ def _number(prefix: str, value: str) -> int | None:
 def _sequence(prefix: str, values: Iterable[str]) -> int:
     """The highest number among the values that are `prefix` and digits; 0 if none is."""
     # _number's test, as a chain of C-level iterators with no Python step per value: every ID
-    # of a pass goes through here.
-    tails = map(
-        itemgetter(slice(len(prefix), None)), filter(methodcaller("startswith", prefix), values)
-    )
+    # of a pass goes through here. The str methods are mapped unbound, over the values and the
+    # prefix repeated: a methodcaller looks its method up on every value, and removeprefix
+    # cuts without a slice object to unpack per value (where it starts with prefix, the same).
+    if type(values) is not list:
+        values = list(values)  # gone through twice: once tested, once picked from
+    starts = map(str.startswith, values, repeat(prefix))
+    tails = map(str.removeprefix, compress(values, starts), repeat(prefix))
     return max(map(int, filter(str.isdecimal, tails)), default=0)
 
 
