@@ -19,7 +19,15 @@ from sync.config import Config
 from sync.dates import DateError, day_text, read_date
 from sync.headers import FIELDS, TabKind, header
 from sync.lead_cells import LeadCells, LeadsReader
-from sync.model import OPEN_STATUSES, Flag, LeadStatus, Prospect, parse_amount, parse_flag
+from sync.model import (
+    FLAGS_AS_TYPED,
+    OPEN_STATUSES,
+    Flag,
+    LeadStatus,
+    Prospect,
+    parse_amount,
+    parse_flag,
+)
 from sync.pipeline_plan import with_pipeline
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow, set_cell
 from sync.rules_adoption import adopt
@@ -329,11 +337,14 @@ class _Planner:
         # cell_text and parse_flag read '' as the empty cell it is; cell_text's first case inline,
         # here and for the note: this runs for every prospect row with something in it.
         lead_cell = lead.strip() if type(lead) is str else cell_text(lead)
-        try:
-            flag = parse_flag(flag_cell)
-        except ValueError as error:
-            self._problem(tab, row, [str(error)], expect)
-            return
+        # parse_flag's first case inline too: a flag as typed, as nearly all are.
+        flag = FLAGS_AS_TYPED.get(flag_cell) if type(flag_cell) is str else None
+        if flag is None:
+            try:
+                flag = parse_flag(flag_cell)
+            except ValueError as error:
+                self._problem(tab, row, [str(error)], expect)
+                return
         if lead_cell:
             linked = self.linked
             if lead_cell in linked:
@@ -372,7 +383,9 @@ class _Planner:
             self._convert(tab, row.fetched(), expect)
         elif flag is _STRIKE:
             struck = STRUCK[self.words]
-            if row.text("sync_note") != struck:
+            # row.text("sync_note"), from the note as picked: '' and None read as one there.
+            note = note_cell.strip() if type(note_cell) is str else cell_text(note_cell)
+            if note != struck:
                 self._set(tab, row, "sync_note", struck, expect)
                 self.strikes.append(StrikeRow(tab.ref, row.number, self._expect(tab, row, expect)))
                 self.counts["struck_off"] += 1
