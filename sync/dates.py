@@ -33,13 +33,31 @@ _TEXT_DATE = re.compile(
 _EXAMPLE = {DateOrder.DMY: "25/11/2026", DateOrder.MDY: "11/25/2026", DateOrder.YMD: "2026-11-25"}
 
 
+# Serials from_serial reads are under this: the day after 9999-12-31 in the 1900 system. With
+# that epoch, every float under it is a date: the float below it is 9999-12-31 23:59:59.99996
+# (floats are 40 microseconds apart there), so none rounds up into year 10000.
+SERIAL_END = 2_958_466
+
+
 def from_serial(serial: float, epoch: datetime = EPOCH_1900) -> datetime:
-    if not 0 < serial < 2_958_466:  # 9999-12-31 in the 1900 system
+    if not 0 < serial < SERIAL_END:
         raise DateError(f"{serial!r} is not a date serial number")
     try:
         return epoch + timedelta(days=serial)
     except OverflowError:  # the 1904 epoch is 1,462 days later: past year 9999 sooner
         raise DateError(f"{serial!r} is not a date serial number") from None
+
+
+def day_text(moment: date) -> str:
+    """The day as f"{moment:%Y-%m-%d}" writes it, a datetime's too.
+
+    Through isoformat, which says the same from year 1000 on for about a tenth of the cost of
+    a strftime (that imports the time module and builds a struct_time per call); below year
+    1000, %Y is not padded to four digits, so those few days still go through strftime.
+    """
+    if moment.year < 1000:
+        return f"{moment:%Y-%m-%d}"
+    return date.isoformat(moment)  # date's, not datetime's: no time of day
 
 
 def parse_text_date(text: str, order: DateOrder) -> datetime:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -78,6 +79,8 @@ class Flag(StrEnum):
 
 
 _FLAG_WORDS = {"+": Flag.CONVERT, "x": Flag.STRIKE, "✓": Flag.DONE, "✔": Flag.DONE}
+# parse_flag's answer for a flag as typed: for a caller that looks it up inline.
+FLAGS_AS_TYPED: Mapping[str, Flag] = _FLAG_WORDS
 
 
 def parse_flag(value: CellValue) -> Flag:

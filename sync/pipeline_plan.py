@@ -94,13 +94,16 @@ def _cell(value: CellValue) -> CellValue:
 
 def normalised(grid: Grid) -> list[list[CellValue]]:
     # _cell's first tests inline: most cells are text or numbers, and a call per cell cost
-    # more than the test.
+    # more than the test. A whole number is its float as it is: rounding an integral float to
+    # 6 places gives it back, and round() with places is a decimal conversion there and back.
     rows = [
         [
             (v.strip() or None)
             if type(v) is str
-            else round(float(v), 6)
-            if type(v) is int or type(v) is float
+            else float(v)
+            if type(v) is int
+            else round(v, 6)
+            if type(v) is float
             else _cell(v)
             for v in row
         ]

@@ -10,15 +10,24 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from operator import attrgetter, itemgetter, methodcaller
+from itertools import compress, repeat
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from sync.clientkey import company_key, domain_key
 from sync.config import Config
-from sync.dates import DateError, read_date
+from sync.dates import DateError, day_text, read_date
 from sync.headers import FIELDS, TabKind, header
 from sync.lead_cells import LeadCells, LeadsReader
-from sync.model import OPEN_STATUSES, Flag, LeadStatus, Prospect, parse_amount, parse_flag
+from sync.model import (
+    FLAGS_AS_TYPED,
+    OPEN_STATUSES,
+    Flag,
+    LeadStatus,
+    Prospect,
+    parse_amount,
+    parse_flag,
+)
 from sync.pipeline_plan import with_pipeline
 from sync.plan import AddColumn, AppendRow, Counts, Plan, Problem, SetCell, StrikeRow, set_cell
 from sync.rules_adoption import adopt
@@ -90,10 +99,13 @@ def _number(prefix: str, value: str) -> int | None:
 def _sequence(prefix: str, values: Iterable[str]) -> int:
     """The highest number among the values that are `prefix` and digits; 0 if none is."""
     # _number's test, as a chain of C-level iterators with no Python step per value: every ID
-    # of a pass goes through here.
-    tails = map(
-        itemgetter(slice(len(prefix), None)), filter(methodcaller("startswith", prefix), values)
-    )
+    # of a pass goes through here. The str methods are mapped unbound, over the values and the
+    # prefix repeated: a methodcaller looks its method up on every value, and removeprefix
+    # cuts without a slice object to unpack per value (where it starts with prefix, the same).
+    if type(values) is not list:
+        values = list(values)  # gone through twice: once tested, once picked from
+    starts = map(str.startswith, values, repeat(prefix))
+    tails = map(str.removeprefix, compress(values, starts), repeat(prefix))
     return max(map(int, filter(str.isdecimal, tails)), default=0)
 
 
@@ -325,11 +337,14 @@ class _Planner:
         # cell_text and parse_flag read '' as the empty cell it is; cell_text's first case inline,
         # here and for the note: this runs for every prospect row with something in it.
         lead_cell = lead.strip() if type(lead) is str else cell_text(lead)
-        try:
-            flag = parse_flag(flag_cell)
-        except ValueError as error:
-            self._problem(tab, row, [str(error)], expect)
-            return
+        # parse_flag's first case inline too: a flag as typed, as nearly all are.
+        flag = FLAGS_AS_TYPED.get(flag_cell) if type(flag_cell) is str else None
+        if flag is None:
+            try:
+                flag = parse_flag(flag_cell)
+            except ValueError as error:
+                self._problem(tab, row, [str(error)], expect)
+                return
         if lead_cell:
             linked = self.linked
             if lead_cell in linked:
@@ -368,7 +383,9 @@ class _Planner:
             self._convert(tab, row.fetched(), expect)
         elif flag is _STRIKE:
             struck = STRUCK[self.words]
-            if row.text("sync_note") != struck:
+            # row.text("sync_note"), from the note as picked: '' and None read as one there.
+            note = note_cell.strip() if type(note_cell) is str else cell_text(note_cell)
+            if note != struck:
                 self._set(tab, row, "sync_note", struck, expect)
                 self.strikes.append(StrikeRow(tab.ref, row.number, self._expect(tab, row, expect)))
                 self.counts["struck_off"] += 1
@@ -525,7 +542,7 @@ class _Planner:
                 self.counts["moved_to_todo"] += 1
                 self.events.append(f"move {record.lead_id} to To-do ({why})")
             elif status is standby and next_date is not None and next_date <= self.now:
-                due = f"{next_date:%Y-%m-%d}"  # once: a strftime costs more than the rest
+                due = day_text(next_date)  # once: it costs more than the rest
                 self._set(tab, row, "status", todo, expect)
                 self._note(tab, row, f"Due {due}: moved to To-do", expect, cells.sync_note)
                 status = LeadStatus.TODO
@@ -574,7 +591,7 @@ class _Planner:
                 created=self.created,
                 owner=row.get("owner"),
                 amount=row.get("amount"),
-                next_action=f"Renewal of {record.lead_id} on {renewal:%Y-%m-%d}",
+                next_action=f"Renewal of {record.lead_id} on {day_text(renewal)}",
                 next_action_date=_as_cell_date(wake),
                 status=status.word(self.words),
                 renewal_of=record.lead_id,

@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from sync.dates import DateError
+from sync.dates import EPOCH_1900, SERIAL_END, DateError, day_text
 from sync.headers import TabKind, header
 from sync.model import Language, LeadStatus
 from sync.snapshot import CellValue, Row, Tab
@@ -38,9 +38,8 @@ _DECIDE = {
     "più avanti per metterlo in drip",
 }
 _INACTIVE = {
-    "en": "Inactive: no contact since {day:%Y-%m-%d}, over {days} days: get in touch or close it",
-    "it": "Inattivo: nessun contatto dal {day:%Y-%m-%d}, oltre {days} giorni: contattalo o "
-    "chiudilo",
+    "en": "Inactive: no contact since {day}, over {days} days: get in touch or close it",
+    "it": "Inattivo: nessun contatto dal {day}, oltre {days} giorni: contattalo o chiudilo",
 }
 _TOUCH_BASE = {"en": "Touch base with {client}", "it": "Sentire {client}"}
 
@@ -66,7 +65,7 @@ def decide_note(followups: int, words: Language) -> str:
 
 
 def inactive_note(days: int, last: datetime, words: Language) -> str:
-    return _INACTIVE[words].format(days=days, day=last)
+    return _INACTIVE[words].format(days=days, day=day_text(last))
 
 
 def parse_count(value: CellValue, name: str) -> int | None:
@@ -200,6 +199,7 @@ def lead_followups(planner: _Planner) -> None:
     todo, standby = LeadStatus.TODO, LeadStatus.STANDBY
     now, quiet_days = planner.now, rules.inactive_after_days
     reader, noted, at = planner.lead_cells, planner.noted_leads, planned.at
+    plain, end = reader.epoch == EPOCH_1900, SERIAL_END  # see from_serial
     for record in list(planner.leads.values()):
         row, cells, status = record.row, record.cells, record.status
         if row is None or cells is None or (status is not todo and status is not standby):
@@ -209,7 +209,12 @@ def lead_followups(planner: _Planner) -> None:
             # Most open leads: nothing recorded yet, so no decision to ask for, and only
             # Created is read (and may be wrong). Read here: a call and a tuple per lead
             # through _lead_dates cost more than the rest of the lead's checks.
-            last, problem = reader.date(cells.created)
+            created = cells.created
+            if status is not todo and type(created) is float and plain and 0 < created < end:
+                # A Standby lead's Created is read only for its problem, and a serial in range
+                # of the 1900 system has none: its datetime is not made (a float timedelta).
+                continue
+            last, problem = reader.date(created)
             if problem:
                 planned.drop(row)
                 planner._problem(tab, row, [f"{_CREATED}: {problem}"], expect)
@@ -302,7 +307,7 @@ def _note_inactive(
         day = last.date()
         named = since.get(day)
         if named is None:
-            named = since[day] = f"{last:%Y-%m-%d}"
+            named = since[day] = day_text(last)
         planner.events.append(f"note {lead_id} inactive since {named}")
     notes.drop(row)
     planner._note(tab, row, text, ("lead_id",), current)

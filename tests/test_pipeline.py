@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_planner import NOW, config, tab
 
 from sync.config import Config
@@ -14,7 +16,7 @@ from sync.errors import ConfigError
 from sync.headers import TabKind
 from sync.model import LeadStatus
 from sync.pipeline import UNKNOWN_STEP, Pipeline, compute, compute_rows, lead_lines, lead_rows
-from sync.pipeline_plan import normalised, pipeline_grid, pipeline_of
+from sync.pipeline_plan import _cell, normalised, pipeline_grid, pipeline_of
 from sync.plan import RewriteTab
 from sync.planner import WARNING, plan
 from sync.rules_pipeline import closed_value
@@ -306,6 +308,17 @@ def test_the_steps_block_stays_where_the_chart_reads_it() -> None:
     assert grid[1][:5] == ("Step", "Probability %", "Leads", "Amount", "Weighted amount")
     assert [row[0] for row in grid[2:6]] == ["New", "Contacted", "Proposal", "Negotiation"]
     assert grid[5][3:] == (10.0, 7.5)
+
+
+@given(
+    st.one_of(
+        st.integers(min_value=-(10**300), max_value=10**300),
+        st.floats(allow_nan=False),
+        st.booleans(),
+    )
+)
+def test_a_normalised_number_is_its_cell_as_compared(value: int | float) -> None:
+    assert normalised(((value, "x"),)) == [[_cell(value), "x"]]
 
 
 def test_normalised_ignores_what_a_spreadsheet_changes_on_the_way_back() -> None:

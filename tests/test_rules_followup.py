@@ -10,7 +10,7 @@ import pytest
 from test_planner import NOW, appended, config, snapshot, writes
 
 from sync.config import Config
-from sync.dates import EPOCH_1904
+from sync.dates import EPOCH_1904, day_text
 from sync.errors import ConfigError
 from sync.planner import WARNING, plan
 from sync.snapshot import CellValue
@@ -217,6 +217,32 @@ def test_a_serial_past_9999_in_a_1904_workbook_is_a_row_problem(serial: float) -
     assert len(result.problems) == 1
 
 
+@pytest.mark.parametrize(
+    ("serial", "epoch", "problem"),
+    [
+        (46_000.5, None, False),
+        (2_958_465.75, None, False),  # the last day there is
+        (0.0, None, True),
+        (-3.5, None, True),
+        (2_958_466.0, None, True),
+        (float("nan"), None, True),
+        (2_958_465.5, EPOCH_1904, True),  # past 9999 from the later epoch
+        (46_000.5, EPOCH_1904, False),
+    ],
+)
+def test_a_standby_leads_created_serial_is_a_problem_only_out_of_range(
+    serial: float, epoch: datetime | None, problem: bool
+) -> None:
+    waiting = lead(status="Standby", created=serial, next_action_date=date(2027, 1, 1))
+    snap = snapshot([], leads=[waiting])
+    if epoch is not None:
+        snap = replace(snap, leads=replace(snap.leads, epoch=epoch))
+    result = plan(snap, NOW, config())
+    assert len(result.problems) == problem
+    if problem:
+        assert str(writes(result, "Leads")[(2, "sync_note")]).startswith(WARNING + "Created: ")
+
+
 # ---- won clients: touch-base --------------------------------------------------------------
 
 
@@ -297,3 +323,18 @@ def test_a_newer_contact_still_too_old_replaces_the_inactivity_note_instead_of_a
     )
     assert note_of([stale]) == f"Due 2026-10-01: moved to To-do; {INACTIVE}"
     assert note_of([{**stale, "sync_note": older}]) == INACTIVE
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 3, 4, 5, 6, 7),
+        date(2026, 3, 4),
+        datetime(1000, 1, 2),
+        date(999, 12, 31),  # %Y does not pad this year: day_text keeps strftime's text
+        datetime(42, 1, 2, 3),
+        date(9999, 12, 31),
+    ],
+)
+def test_day_text_is_the_strftime_it_stands_for(moment: date) -> None:
+    assert day_text(moment) == f"{moment:%Y-%m-%d}"
