@@ -72,6 +72,7 @@ NO_CELL = Cell()  # a cell past the end of a row the reply sent back
 # The ExtendedValue field a raw value of a values answer comes back in; text by default.
 _KIND: dict[type, str] = {int: "numberValue", float: "numberValue", bool: "boolValue"}
 _SHOWN = attrgetter("effectiveValue")
+_TEXT = attrgetter("effectiveValue.stringValue")
 _FORMATTED = attrgetter("formattedValue")
 _KINDS = attrgetter(
     "effectiveValue.stringValue", "effectiveValue.numberValue", "effectiveValue.boolValue"
@@ -99,14 +100,25 @@ def unequal(cells: Sequence[Cell], read: Sequence[Any]) -> list[int]:
     in C: this runs over every cell of every row a write touches. `read` holds only values
     that compare with ==, '' for an empty cell.
     """
-    kinds = map(_KIND.get, map(type, read), repeat("stringValue"))
-    values = map(getattr, map(_SHOWN, cells), kinds)
-    differ = list(compress(count(), map(ne, values, read)))
+    # Most cells are text: every cell is first compared as text, one attrgetter call each.
+    # A number or a truth value read is never equal to a stringValue (a str or None), so
+    # the cells that pass are exactly those that pass below; those that fail are looked at
+    # again by the kind of value read.
+    differ = list(compress(count(), map(ne, map(_TEXT, cells), read)))
     if not differ:
         return differ
-    # Errors show their text (formattedValue) for their value: what the read gives for them.
     picked = list(map(cells.__getitem__, differ))
-    other_text = map(ne, map(_FORMATTED, picked), map(read.__getitem__, differ))
+    was = list(map(read.__getitem__, differ))
+    kinds = map(_KIND.get, map(type, was), repeat("stringValue"))
+    values = map(getattr, map(_SHOWN, picked), kinds)
+    keep = list(map(ne, values, was))
+    differ = list(compress(differ, keep))
+    if not differ:
+        return differ
+    picked = list(compress(picked, keep))
+    was = list(compress(was, keep))
+    # Errors show their text (formattedValue) for their value: what the read gives for them.
+    other_text = map(ne, map(_FORMATTED, picked), was)
     not_error = map(ne, map(_KINDS, picked), repeat(_NO_KIND))
     return list(compress(differ, map(or_, other_text, not_error)))
 
