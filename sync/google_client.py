@@ -73,7 +73,15 @@ def _encode(body: Mapping[str, Any]) -> bytes:
     except (msgspec.EncodeError, UnicodeEncodeError, OverflowError):
         # What msgspec refuses (a lone surrogate in a cell's text) goes as requests' json=
         # sends it: escaped, which Google reads back as the same text.
-        return json.dumps(body, allow_nan=False).encode("utf-8")
+        return json.dumps(body, allow_nan=False, default=_unraw).encode("utf-8")
+
+
+def _unraw(value: object) -> Any:
+    """A request encoded already (msgspec.Raw, see google_write) as the JSON it holds, which
+    json.dumps writes as it would have written the request itself."""
+    if isinstance(value, msgspec.Raw):
+        return _DECODER.decode(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _decode(response: requests.Response, reply: type[Any] | None = None) -> Any:

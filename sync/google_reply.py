@@ -19,7 +19,8 @@ import msgspec
 # gc=False on the Structs a reply holds by the ten thousand: they are decoded from JSON and
 # never changed, so they cannot take part in a reference cycle, and untracked they are made
 # and freed faster (the busy reply's decode and free: 33-34 -> 29-30 ms, min of 25).
-class Shown(msgspec.Struct, omit_defaults=True, gc=False):
+# frozen: so that one Shown can be every empty cell's default (msgspec refuses a mutable one).
+class Shown(msgspec.Struct, omit_defaults=True, gc=False, frozen=True):
     """An ExtendedValue: what a cell shows, by kind. All None: the cell shows nothing."""
 
     stringValue: str | None = None
@@ -29,16 +30,13 @@ class Shown(msgspec.Struct, omit_defaults=True, gc=False):
 
 
 # Shared by every cell without an effectiveValue; never changed. Its text is '', what the
-# read gives for an empty cell, so that `unequal` compares empty cells like any text.
+# read gives for an empty cell, so that `unequal` compares empty cells like any text. A plain
+# default, not a default_factory: no Python call for each empty cell of a reply.
 BLANK = Shown(stringValue="")
 
 
-def _blank() -> Shown:
-    return BLANK
-
-
 class Cell(msgspec.Struct, omit_defaults=True, gc=False):
-    effectiveValue: Shown = msgspec.field(default_factory=_blank)
+    effectiveValue: Shown = BLANK
     formattedValue: str | None = None
 
 
@@ -74,6 +72,7 @@ NO_CELL = Cell()  # a cell past the end of a row the reply sent back
 # The ExtendedValue field a raw value of a values answer comes back in; text by default.
 _KIND: dict[type, str] = {int: "numberValue", float: "numberValue", bool: "boolValue"}
 _SHOWN = attrgetter("effectiveValue")
+_TEXT = attrgetter("effectiveValue.stringValue")
 _FORMATTED = attrgetter("formattedValue")
 _KINDS = attrgetter(
     "effectiveValue.stringValue", "effectiveValue.numberValue", "effectiveValue.boolValue"
@@ -101,14 +100,25 @@ def unequal(cells: Sequence[Cell], read: Sequence[Any]) -> list[int]:
     in C: this runs over every cell of every row a write touches. `read` holds only values
     that compare with ==, '' for an empty cell.
     """
-    kinds = map(_KIND.get, map(type, read), repeat("stringValue"))
-    values = map(getattr, map(_SHOWN, cells), kinds)
-    differ = list(compress(count(), map(ne, values, read)))
+    # Most cells are text: every cell is first compared as text, one attrgetter call each.
+    # A number or a truth value read is never equal to a stringValue (a str or None), so
+    # the cells that pass are exactly those that pass below; those that fail are looked at
+    # again by the kind of value read.
+    differ = list(compress(count(), map(ne, map(_TEXT, cells), read)))
     if not differ:
         return differ
-    # Errors show their text (formattedValue) for their value: what the read gives for them.
     picked = list(map(cells.__getitem__, differ))
-    other_text = map(ne, map(_FORMATTED, picked), map(read.__getitem__, differ))
+    was = list(map(read.__getitem__, differ))
+    kinds = map(_KIND.get, map(type, was), repeat("stringValue"))
+    values = map(getattr, map(_SHOWN, picked), kinds)
+    keep = list(map(ne, values, was))
+    differ = list(compress(differ, keep))
+    if not differ:
+        return differ
+    picked = list(compress(picked, keep))
+    was = list(compress(was, keep))
+    # Errors show their text (formattedValue) for their value: what the read gives for them.
+    other_text = map(ne, map(_FORMATTED, picked), was)
     not_error = map(ne, map(_KINDS, picked), repeat(_NO_KIND))
     return list(compress(differ, map(or_, other_text, not_error)))
 
@@ -121,9 +131,11 @@ def shows_as_text(cell: Cell) -> bool:
 
 def as_cell_data(cell: Cell) -> dict[str, Any]:
     """The cell as the API's CellData JSON, for google_cells.from_cell_data."""
-    data = dict(msgspec.to_builtins(cell))
-    if cell.effectiveValue is BLANK:  # the reply had none
-        del data["effectiveValue"]
+    data: dict[str, Any] = {}
+    if cell.effectiveValue is not BLANK:  # BLANK: the reply had none
+        data["effectiveValue"] = msgspec.to_builtins(cell.effectiveValue)
+    if cell.formattedValue is not None:
+        data["formattedValue"] = cell.formattedValue
     return data
 
 

@@ -8,13 +8,13 @@ updateCells can name it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sync.google_cells import cell_data
 from sync.plan import Plan
 
 if TYPE_CHECKING:
-    from sync.google_write import SheetState
+    from sync.google_write import Request, SheetState
 
 # A new tab's grid: roomy enough for the pipeline of a large team, small next to the
 # spreadsheet's 10 million cells.
@@ -22,7 +22,7 @@ NEW_TAB_ROWS = 200
 NEW_TAB_COLUMNS = 12
 
 
-def rewrite_requests(plan: Plan, state: SheetState, requests: list[dict[str, Any]]) -> bool:
+def rewrite_requests(plan: Plan, state: SheetState, requests: list[Request]) -> bool:
     """Append the requests of `plan`'s rewrites in this spreadsheet; True if one adds a tab."""
     created = False
     for rewrite in plan.rewrites:

@@ -16,7 +16,9 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeAlias
+
+import msgspec
 
 from sync.errors import BackendError, RequestRejected, RetryPass
 from sync.google_cells import (
@@ -67,6 +69,21 @@ REPLY_FIELDS = (
 # Cells only the engine writes: safe to clear on a row a misplaced write hit.
 ENGINE_OWNED = frozenset({"lead", "sync_note", "lead_id", "folder"})
 Cells = list[CellValue]
+
+# A cell's updateCells request as the body's encoder writes it (keys in _cell's order, no
+# spaces), filled in per cell: a busy pass writes thousands of cells, and a ready fragment
+# is neither five dicts and two lists made, walked by the encoder and freed, each.
+_CELL_JSON = (
+    b'{"updateCells":{"rows":[{"values":[%b]}],"fields":"%b",'
+    b'"start":{"sheetId":%d,"rowIndex":%d,"columnIndex":%d}}}'
+)
+_TEXT_CELL_JSON = (
+    b'{"updateCells":{"rows":[{"values":[{"userEnteredValue":{"stringValue":%b}}]}],'
+    b'"fields":"userEnteredValue","start":{"sheetId":%d,"rowIndex":%d,"columnIndex":%d}}}'
+)
+_ENCODE = msgspec.json.Encoder().encode
+# A request: a dict, or one already encoded (_row_requests) that the body's encoder copies.
+Request: TypeAlias = dict[str, Any] | msgspec.Raw
 
 
 @dataclass
@@ -149,6 +166,8 @@ class Writer:
         # a dataclass, hashes in Python, thousands of times a write.
         self._last: tuple[TabRef, TabState] | None = None
         self._dates: dict[date, dict[str, Any]] = {}
+        # What _row_requests writes for a date or None: (its CellData, its fields), encoded.
+        self._dated: dict[CellValue, tuple[bytes, bytes]] = {}
 
     # ---- building requests ----------------------------------------------------------------
 
@@ -228,12 +247,13 @@ class Writer:
         }
 
     def _row_requests(
-        self, write: _RowWrite, requests: list[dict[str, Any]], swaps: dict[_RowWrite, int]
+        self, write: _RowWrite, requests: list[Request], swaps: dict[_RowWrite, int]
     ) -> None:
-        # _cell's request, built here: a busy pass writes thousands of cells, a call each.
+        # _cell's request, encoded here (see _CELL_JSON): text, the most cells, and dates, the
+        # same few days over and over, as fragments; anything else as _cell builds it.
         tab = self._tab(write.tab)
         sheet_id, columns, index = tab.sheet_id, tab.columns, write.at - 1
-        data_of = self._data
+        dated = self._dated
         for key, value in write.cells.items():
             if key == "flag" and _swappable(write):
                 swaps[write] = len(requests)
@@ -241,20 +261,33 @@ class Writer:
                     self._swap(write.tab, write.at, key, str(write.expect[key]), str(value))
                 )
                 continue
-            data = data_of(value)
-            requests.append(
-                {
-                    "updateCells": {
-                        "rows": [{"values": [data]}],
-                        "fields": fields_of(data),
-                        "start": {
-                            "sheetId": sheet_id,
-                            "rowIndex": index,
-                            "columnIndex": columns[key] - 1,
-                        },
-                    }
-                }
-            )
+            column = columns[key] - 1
+            if type(value) is str:
+                try:
+                    text = _ENCODE(value) if value else None
+                except UnicodeEncodeError:  # a lone surrogate: the body's encoder falls back
+                    requests.append(self._cell(write.tab, write.at, key, value))
+                    continue
+                if text is None:
+                    fragment = _CELL_JSON % (b"{}", b"userEnteredValue", sheet_id, index, column)
+                else:
+                    fragment = _TEXT_CELL_JSON % (text, sheet_id, index, column)
+            # Naive only, as in _data: aware datetimes can be equal at different wall-clock
+            # times.
+            elif (
+                value is None
+                or type(value) is date
+                or (type(value) is datetime and value.tzinfo is None)
+            ):
+                found = dated.get(value)
+                if found is None:
+                    data = self._data(value)
+                    found = dated[value] = (_ENCODE(data), fields_of(data).encode())
+                fragment = _CELL_JSON % (found[0], found[1], sheet_id, index, column)
+            else:
+                requests.append(self._cell(write.tab, write.at, key, value))
+                continue
+            requests.append(msgspec.Raw(fragment))
         if write.strike:
             requests.append(self._strike(write.tab, write.at, True))
 
@@ -288,7 +321,7 @@ class Writer:
             for (name, row), (values, expect) in rows.items()
         ]
 
-    def _columns(self, plan: Plan, requests: list[dict[str, Any]]) -> None:
+    def _columns(self, plan: Plan, requests: list[Request]) -> None:
         for add in plan.add_columns:
             if add.tab.workbook != self.state.spreadsheet:
                 continue
@@ -308,7 +341,7 @@ class Writer:
             tab.width = max(tab.width, add.column)
             requests.append(self._cell(add.tab, tab.header_row, add.field, add.header))
 
-    def _appends(self, plan: Plan, requests: list[dict[str, Any]]) -> None:
+    def _appends(self, plan: Plan, requests: list[Request]) -> None:
         by_tab: dict[TabRef, list[dict[str, Any]]] = {}
         dated: set[TabRef] = set()
         empty: dict[str, Any] = {}  # one object for every empty cell: only ever encoded
@@ -339,7 +372,7 @@ class Writer:
             )
 
     def _claims(
-        self, plan: Plan, prefix: str, requests: list[dict[str, Any]]
+        self, plan: Plan, prefix: str, requests: list[Request]
     ) -> tuple[set[int], set[int]]:
         """Claim the lead numbers this write puts in the spreadsheet; (claimed, pruned)."""
         mine = self.state.spreadsheet
@@ -393,7 +426,7 @@ class Writer:
     # ---- the write ------------------------------------------------------------------------
 
     def write(self, plan: Plan, prefix: str) -> None:
-        requests: list[dict[str, Any]] = []
+        requests: list[Request] = []
         claimed, pruned = self._claims(plan, prefix, requests)
         self._columns(plan, requests)
         groups = self._groups(plan)
@@ -423,7 +456,7 @@ class Writer:
         entries = meta.get("developerMetadata", [])
         return claims_in(entries) | reservations_in(entries)
 
-    def _send(self, requests: list[dict[str, Any]], check: list[_RowWrite]) -> Reply:
+    def _send(self, requests: list[Request], check: list[_RowWrite]) -> Reply:
         body: dict[str, Any] = {"requests": requests}
         if check:
             body["includeSpreadsheetInResponse"] = True
@@ -506,8 +539,8 @@ class Writer:
                 return
             changed = {w for w in pending if swapped(reply, swaps.get(w))}
             fresh = self._reread({w.tab for w in pending})
-            undo: list[dict[str, Any]] = []
-            redo: list[dict[str, Any]] = []
+            undo: list[Request] = []
+            redo: list[Request] = []
             moved: list[_RowWrite] = []
             new_swaps: dict[_RowWrite, int] = {}
             for write in pending:
@@ -537,7 +570,7 @@ class Writer:
         fresh: dict[int, Cells],
         skip: set[int],
         swapped: bool,
-        out: list[dict[str, Any]],
+        out: list[Request],
     ) -> int | None:
         """Put back what the write changed on the row it hit; return where its row is now.
 

@@ -16,6 +16,7 @@ import pytest
 
 from sync.google_cells import from_cell_data
 from sync.google_reply import Reply, as_cell_data, landed, shows_as_text, swapped, unequal
+from sync.google_write import _ANY
 from sync.planner import same
 
 READ_VALUES: list[Any] = ["", "Acme", "acme ", "3", 3, 3.0, 2.5, 0, True, False, "#N/A", "x"]
@@ -95,3 +96,29 @@ def test_error_cells_read_as_their_text_are_left_out() -> None:
     named = unequal(cells, read)
     assert [i for i in named if not same(from_cell_data(as_cell_data(cells[i])), read[i])] == [4]
     assert as_cell_data(cells[3]) == no_shown and as_cell_data(cells[4]) == {}
+
+
+def _unequal_as_before(cells: list[Any], read: list[Any]) -> list[int]:
+    """unequal as it was before its first look became a text compare: kind by kind."""
+    kinds = {int: "numberValue", float: "numberValue", bool: "boolValue"}
+    named = []
+    for index, (cell, want) in enumerate(zip(cells, read, strict=True)):
+        shown = cell.effectiveValue
+        if getattr(shown, kinds.get(type(want), "stringValue")) == want:
+            continue
+        error = (shown.stringValue, shown.numberValue, shown.boolValue) == (None, None, None)
+        if cell.formattedValue != want or not error:
+            named.append(index)
+    return named
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_unequal_names_exactly_the_cells_it_named_kind_by_kind(seed: int) -> None:
+    rng = random.Random(seed)
+    width = 12
+    raw = [[_random_cell(rng) for _ in range(width)] for _ in range(20)]
+    raw[0][:4] = [{}, {"effectiveValue": {}}, {"formattedValue": "x"}, {"effectiveValue": {}}]
+    rows = landed(_reply(raw))
+    cells = [c for n in range(5, 25) for c in rows["Leads", n]]
+    read = [rng.choice([*READ_VALUES, _ANY, None, 1, 0.0]) for _ in cells]
+    assert unequal(cells, read) == _unequal_as_before(cells, read)
