@@ -15,8 +15,10 @@ bench_google times.
 Instructions are not time: an instruction of the engine's took longer on average than one of
 json.loads in our runs (busy pass: time ratio 1.73 in bench_google's median, instruction
 ratio 1.44, same code), so this does not replace bench_google's figures; it tells whether a
-change made the engine do less, which a timing here cannot. Needs valgrind (Debian: apt-get install valgrind). Takes
-5 to 10 minutes at the default size. The last line printed is one JSON object with every figure.
+change made the engine do less, which a timing here cannot.
+
+Needs valgrind (Debian: apt-get install valgrind). Takes 5 to 10 minutes at the default size.
+The last line printed is one JSON object with every figure.
 """
 
 from __future__ import annotations
