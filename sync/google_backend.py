@@ -41,7 +41,7 @@ from sync.layout import (
 from sync.plan import Plan
 from sync.planner import PROSPECT_TRIGGERS
 from sync.retry import Backoff
-from sync.snapshot import CellsView, CellValue, RawTab, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellValue, RawTab, Snapshot, Tab, TabRef, rows_of
 
 METADATA_FIELDS = "properties(title,locale,timeZone),sheets.properties,developerMetadata"
 
@@ -260,10 +260,9 @@ class GoogleBackend:
             wanted, lines = grid.data_rows(header_index)
         # Raw cells as they came, for google_write to compare rows with after a write; only the
         # engine's columns are converted, by the planner, once.
-        rows = [
-            Row(i + 1, CellsView(cells, columns)) for i, cells in zip(wanted, lines, strict=True)
-        ]
-        assembled = dict(zip([i + 1 for i in wanted], lines, strict=True))
+        numbers = [i + 1 for i in wanted]
+        rows = rows_of(numbers, lines, columns)
+        assembled = dict(zip(numbers, lines, strict=True))
         grid_props = properties.get("gridProperties", {})
         ref = TabRef(state.spreadsheet, name)
         state.tabs[ref] = TabState(
