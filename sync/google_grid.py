@@ -36,7 +36,7 @@ def _trimmed(cells: Iterable[Any]) -> Cells:
 class ColumnGrid:
     """The values of one tab from A1, as a list of columns (majorDimension=COLUMNS)."""
 
-    __slots__ = ("columns", "height", "width")
+    __slots__ = ("_sent", "columns", "height", "width")
 
     def __init__(self, columns: list[list[Any]]) -> None:
         # The API leaves out trailing empty rows and columns; these hold either way.
@@ -44,8 +44,10 @@ class ColumnGrid:
         self.width = next(
             (i + 1 for i in range(len(columns) - 1, -1, -1) if _has_value(columns[i])), 0
         )
-        # Each column padded to the full height, so rows can be cut out with C-level calls.
         self.columns = columns[: self.width]
+        # How many cells of each column the API sent: below them, the column is empty.
+        self._sent = list(map(len, self.columns))
+        # Each column padded to the full height, so rows can be cut out with C-level calls.
         for column in self.columns:
             column.extend(repeat("", self.height - len(column)))
 
@@ -72,11 +74,26 @@ class ColumnGrid:
 
     def filled_rows(self, columns: Iterable[int], after: int) -> list[int]:
         """0-based indexes of rows below row `after` with a value in any of `columns`."""
-        picked = [self.columns[c] for c in columns if c < len(self.columns)]
-        # One pass over the rows' tuples of those cells, compared with all-empty in C.
-        empty = ("",) * len(picked)
-        lines = map(ne, zip(*picked, strict=True), repeat(empty))
-        return [i for i in compress(count(), lines) if i > after] if picked else []
+        # A column the API sent no cell of below row `after` fills no row there.
+        picked = [
+            self.columns[c] for c in columns if c < len(self.columns) and self._sent[c] > after + 1
+        ]
+        if not picked:
+            return []
+        # Each column is scanned for its true cells by compress, in C with no call per cell,
+        # and the row indexes made once for all columns: trigger columns are mostly empty,
+        # and '' is false. A value that is false and no empty cell (0, False) would be
+        # missed: the count of '' cells shows there is one, and that column is scanned
+        # again comparing each cell with ''.
+        indexes = list(range(self.height))
+        found: set[int] = set()
+        for column in picked:
+            true = list(compress(indexes, column))
+            if len(true) + column.count("") != self.height:
+                true = list(compress(indexes, map(ne, column, repeat(""))))
+            found.update(true)
+        found.difference_update(indexes[: after + 1])
+        return sorted(found)
 
     def data_rows(self, after: int) -> tuple[list[int], list[tuple[Any, ...]]]:
         """Every row below row `after` that holds something: 0-based indexes, and the rows as
