@@ -262,7 +262,6 @@ class GoogleBackend:
         # engine's columns are converted, by the planner, once.
         numbers = [i + 1 for i in wanted]
         rows = rows_of(numbers, lines, columns)
-        assembled = dict(zip(numbers, lines, strict=True))
         grid_props = properties.get("gridProperties", {})
         ref = TabRef(state.spreadsheet, name)
         state.tabs[ref] = TabState(
@@ -271,7 +270,7 @@ class GoogleBackend:
             columns={k: i + 1 for k, i in columns.items()},
             width=grid.width,
             grid_columns=int(grid_props.get("columnCount", 26)),
-            rows=RowsByNumber(grid, header_index, assembled),
+            rows=RowsByNumber(grid, header_index, numbers, lines),
         )
         return found_tab(
             ref,

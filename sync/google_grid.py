@@ -9,6 +9,7 @@ them: raw API values, trailing empty cells left out.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress, count, repeat
 from operator import itemgetter, ne
@@ -99,9 +100,9 @@ class ColumnGrid:
         """Every row below row `after` that holds something: 0-based indexes, and the rows as
         wide as the tab (trailing '' cells kept)."""
         lines = list(zip(*self.columns, strict=True))
-        empty = ("",) * len(self.columns)
-        found = [i for i in compress(count(), map(ne, lines, repeat(empty))) if i > after]
-        return found, [lines[i] for i in found]
+        del lines[: after + 1]
+        filled = list(map(ne, lines, repeat(("",) * len(self.columns))))
+        return list(compress(count(after + 1), filled)), list(compress(lines, filled))
 
 
 class RowsByNumber(Mapping[int, Sequence[Any]]):
@@ -109,25 +110,34 @@ class RowsByNumber(Mapping[int, Sequence[Any]]):
 
     What the write's checks compare a row with (google_write): the row as the pass read it,
     raw API values. A row may carry trailing '' cells, which read as the empty cells they are.
-    `known`: rows the read already assembled (the snapshot's), by number, so a pass looking up
-    the rows it wrote does not assemble them again; only a write that missed its row walks
-    them all.
+    `numbers` and `lines`: rows the read already assembled (the snapshot's), their numbers in
+    ascending order and their cells, so a pass looking up the rows it wrote does not assemble
+    them again; only a write that missed its row walks them all. They are found by bisection,
+    which costs a pass less than a dict of every row the read assembled.
     """
 
-    __slots__ = ("_grid", "_header", "_known", "_numbers")
+    __slots__ = ("_grid", "_header", "_lines", "_numbers", "_read")
 
     def __init__(
-        self, grid: ColumnGrid, header_index: int, known: Mapping[int, Sequence[Any]] | None = None
+        self,
+        grid: ColumnGrid,
+        header_index: int,
+        numbers: Sequence[int] = (),
+        lines: Sequence[Sequence[Any]] = (),
     ) -> None:
+        if len(numbers) != len(lines):
+            raise ValueError(f"{len(numbers)} row numbers for {len(lines)} rows")
         self._grid = grid
         self._header = header_index  # 0-based row of the headers; rows below it are data
-        self._known = known or {}
+        self._read = numbers
+        self._lines = lines
         self._numbers: list[int] | None = None
 
     def __getitem__(self, number: int) -> Sequence[Any]:
-        found = self._known.get(number)
-        if found is not None:
-            return found
+        read = self._read
+        at = bisect_left(read, number)
+        if at < len(read) and read[at] == number:
+            return self._lines[at]
         index = number - 1
         if index <= self._header or index >= self._grid.height:
             raise KeyError(number)
