@@ -9,7 +9,6 @@ them: raw API values, trailing empty cells left out.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress, count, repeat
 from operator import itemgetter, ne
@@ -110,13 +109,13 @@ class RowsByNumber(Mapping[int, Sequence[Any]]):
 
     What the write's checks compare a row with (google_write): the row as the pass read it,
     raw API values. A row may carry trailing '' cells, which read as the empty cells they are.
-    `numbers` and `lines`: rows the read already assembled (the snapshot's), their numbers in
-    ascending order and their cells, so a pass looking up the rows it wrote does not assemble
-    them again; only a write that missed its row walks them all. They are found by bisection,
-    which costs a pass less than a dict of every row the read assembled.
+    `numbers` and `lines`: rows the read already assembled (the snapshot's), their numbers and
+    their cells, so a pass looking up the rows it wrote does not assemble them again; only a
+    write that missed its row walks them all. They are put in a dict by number on the first
+    look-up: a pass that writes nothing never builds it.
     """
 
-    __slots__ = ("_grid", "_header", "_lines", "_numbers", "_read")
+    __slots__ = ("_grid", "_header", "_known", "_lines", "_numbers", "_read")
 
     def __init__(
         self,
@@ -131,13 +130,16 @@ class RowsByNumber(Mapping[int, Sequence[Any]]):
         self._header = header_index  # 0-based row of the headers; rows below it are data
         self._read = numbers
         self._lines = lines
+        self._known: dict[int, Sequence[Any]] | None = None
         self._numbers: list[int] | None = None
 
     def __getitem__(self, number: int) -> Sequence[Any]:
-        read = self._read
-        at = bisect_left(read, number)
-        if at < len(read) and read[at] == number:
-            return self._lines[at]
+        known = self._known
+        if known is None:
+            known = self._known = dict(zip(self._read, self._lines, strict=True))
+        found = known.get(number)
+        if found is not None:
+            return found
         index = number - 1
         if index <= self._header or index >= self._grid.height:
             raise KeyError(number)
