@@ -41,7 +41,7 @@ from sync.layout import (
 from sync.plan import Plan
 from sync.planner import PROSPECT_TRIGGERS
 from sync.retry import Backoff
-from sync.snapshot import CellsView, CellValue, RawTab, Row, Snapshot, Tab, TabRef
+from sync.snapshot import CellValue, RawTab, Snapshot, Tab, TabRef, rows_of
 
 METADATA_FIELDS = "properties(title,locale,timeZone),sheets.properties,developerMetadata"
 
@@ -260,10 +260,8 @@ class GoogleBackend:
             wanted, lines = grid.data_rows(header_index)
         # Raw cells as they came, for google_write to compare rows with after a write; only the
         # engine's columns are converted, by the planner, once.
-        rows = [
-            Row(i + 1, CellsView(cells, columns)) for i, cells in zip(wanted, lines, strict=True)
-        ]
-        assembled = dict(zip([i + 1 for i in wanted], lines, strict=True))
+        numbers = [i + 1 for i in wanted]
+        rows = rows_of(numbers, lines, columns)
         grid_props = properties.get("gridProperties", {})
         ref = TabRef(state.spreadsheet, name)
         state.tabs[ref] = TabState(
@@ -272,7 +270,7 @@ class GoogleBackend:
             columns={k: i + 1 for k, i in columns.items()},
             width=grid.width,
             grid_columns=int(grid_props.get("columnCount", 26)),
-            rows=RowsByNumber(grid, header_index, assembled),
+            rows=RowsByNumber(grid, header_index, numbers, lines),
         )
         return found_tab(
             ref,

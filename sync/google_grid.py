@@ -36,7 +36,7 @@ def _trimmed(cells: Iterable[Any]) -> Cells:
 class ColumnGrid:
     """The values of one tab from A1, as a list of columns (majorDimension=COLUMNS)."""
 
-    __slots__ = ("columns", "height", "width")
+    __slots__ = ("_sent", "columns", "height", "width")
 
     def __init__(self, columns: list[list[Any]]) -> None:
         # The API leaves out trailing empty rows and columns; these hold either way.
@@ -44,8 +44,10 @@ class ColumnGrid:
         self.width = next(
             (i + 1 for i in range(len(columns) - 1, -1, -1) if _has_value(columns[i])), 0
         )
-        # Each column padded to the full height, so rows can be cut out with C-level calls.
         self.columns = columns[: self.width]
+        # How many cells of each column the API sent: below them, the column is empty.
+        self._sent = list(map(len, self.columns))
+        # Each column padded to the full height, so rows can be cut out with C-level calls.
         for column in self.columns:
             column.extend(repeat("", self.height - len(column)))
 
@@ -72,19 +74,34 @@ class ColumnGrid:
 
     def filled_rows(self, columns: Iterable[int], after: int) -> list[int]:
         """0-based indexes of rows below row `after` with a value in any of `columns`."""
-        picked = [self.columns[c] for c in columns if c < len(self.columns)]
-        # One pass over the rows' tuples of those cells, compared with all-empty in C.
-        empty = ("",) * len(picked)
-        lines = map(ne, zip(*picked, strict=True), repeat(empty))
-        return [i for i in compress(count(), lines) if i > after] if picked else []
+        # A column the API sent no cell of below row `after` fills no row there.
+        picked = [
+            self.columns[c] for c in columns if c < len(self.columns) and self._sent[c] > after + 1
+        ]
+        if not picked:
+            return []
+        # Each column is scanned for its true cells by compress, in C with no call per cell,
+        # and the row indexes made once for all columns: trigger columns are mostly empty,
+        # and '' is false. A value that is false and no empty cell (0, False) would be
+        # missed: the count of '' cells shows there is one, and that column is scanned
+        # again comparing each cell with ''.
+        indexes = list(range(self.height))
+        found: set[int] = set()
+        for column in picked:
+            true = list(compress(indexes, column))
+            if len(true) + column.count("") != self.height:
+                true = list(compress(indexes, map(ne, column, repeat(""))))
+            found.update(true)
+        found.difference_update(indexes[: after + 1])
+        return sorted(found)
 
     def data_rows(self, after: int) -> tuple[list[int], list[tuple[Any, ...]]]:
         """Every row below row `after` that holds something: 0-based indexes, and the rows as
         wide as the tab (trailing '' cells kept)."""
         lines = list(zip(*self.columns, strict=True))
-        empty = ("",) * len(self.columns)
-        found = [i for i in compress(count(), map(ne, lines, repeat(empty))) if i > after]
-        return found, [lines[i] for i in found]
+        del lines[: after + 1]
+        filled = list(map(ne, lines, repeat(("",) * len(self.columns))))
+        return list(compress(count(after + 1), filled)), list(compress(lines, filled))
 
 
 class RowsByNumber(Mapping[int, Sequence[Any]]):
@@ -92,23 +109,35 @@ class RowsByNumber(Mapping[int, Sequence[Any]]):
 
     What the write's checks compare a row with (google_write): the row as the pass read it,
     raw API values. A row may carry trailing '' cells, which read as the empty cells they are.
-    `known`: rows the read already assembled (the snapshot's), by number, so a pass looking up
-    the rows it wrote does not assemble them again; only a write that missed its row walks
-    them all.
+    `numbers` and `lines`: rows the read already assembled (the snapshot's), their numbers and
+    their cells, so a pass looking up the rows it wrote does not assemble them again; only a
+    write that missed its row walks them all. They are put in a dict by number on the first
+    look-up: a pass that writes nothing never builds it.
     """
 
-    __slots__ = ("_grid", "_header", "_known", "_numbers")
+    __slots__ = ("_grid", "_header", "_known", "_lines", "_numbers", "_read")
 
     def __init__(
-        self, grid: ColumnGrid, header_index: int, known: Mapping[int, Sequence[Any]] | None = None
+        self,
+        grid: ColumnGrid,
+        header_index: int,
+        numbers: Sequence[int] = (),
+        lines: Sequence[Sequence[Any]] = (),
     ) -> None:
+        if len(numbers) != len(lines):
+            raise ValueError(f"{len(numbers)} row numbers for {len(lines)} rows")
         self._grid = grid
         self._header = header_index  # 0-based row of the headers; rows below it are data
-        self._known = known or {}
+        self._read = numbers
+        self._lines = lines
+        self._known: dict[int, Sequence[Any]] | None = None
         self._numbers: list[int] | None = None
 
     def __getitem__(self, number: int) -> Sequence[Any]:
-        found = self._known.get(number)
+        known = self._known
+        if known is None:
+            known = self._known = dict(zip(self._read, self._lines, strict=True))
+        found = known.get(number)
         if found is not None:
             return found
         index = number - 1

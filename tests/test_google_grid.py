@@ -80,8 +80,8 @@ def test_an_empty_tab_and_an_empty_middle_column() -> None:
 
 def test_rows_the_read_assembled_are_handed_back_as_they_are() -> None:
     grid = ColumnGrid([["Flag", "+", ""], ["Company", "Acme", "Beta"]])
-    known = {2: ("+", "Acme")}
-    view = RowsByNumber(grid, 0, known)
-    assert view[2] is known[2]  # not assembled again
+    known = ("+", "Acme")
+    view = RowsByNumber(grid, 0, [2], [known])
+    assert view[2] is known  # not assembled again
     assert view[3] == ["", "Beta"]  # the others as a ROWS read gives them
     assert list(view) == [2, 3]
