@@ -47,7 +47,7 @@ from google_team import ROBOT, GoogleTeam, grid, service_account_key
 from gspread.utils import ValueInputOption
 from sheets_standin.session import RedirectSession
 from standin_process import StandInProcess
-from team_data import DEFAULT_OWNER, NOW, TIME_ZONE, TeamData, generate
+from team_data import DEFAULT_OWNER, NOW, TIME_ZONE, TeamData, add_size_arguments, generate
 
 from sync.config import CONFIG_FILE, Config, load_config
 from sync.engine import run
@@ -503,9 +503,7 @@ def _print_table(f: dict[str, Any]) -> None:
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--prospects", type=int, default=50_000, help="prospect rows (50000)")
-    parser.add_argument("--flags", type=int, default=500, help="prospect rows flagged + (500)")
-    parser.add_argument("--leads", type=int, default=5_000, help="leads in the tracker (5000)")
+    add_size_arguments(parser)
     parser.add_argument("--repeat", type=int, default=1, help="runs of everything; medians")
     parser.add_argument(
         "--warmup", type=int, default=1, help="engine runs first, not counted in the medians (1)"

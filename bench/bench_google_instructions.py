@@ -51,7 +51,7 @@ from bench_google import (  # noqa: E402
     _traffic,
 )
 from standin_process import StandInProcess  # noqa: E402
-from team_data import NOW, generate  # noqa: E402
+from team_data import NOW, add_size_arguments, generate  # noqa: E402
 
 from sync.config import Config  # noqa: E402
 from sync.engine import Report, run  # noqa: E402
@@ -202,9 +202,7 @@ def _report(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--prospects", type=int, default=50_000, help="prospect rows (50000)")
-    parser.add_argument("--flags", type=int, default=500, help="prospect rows flagged + (500)")
-    parser.add_argument("--leads", type=int, default=5_000, help="leads in the tracker (5000)")
+    add_size_arguments(parser)
     parser.add_argument("--warmup", type=int, default=1, help="uncounted busy+idle runs first (1)")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: the run under valgrind
     args = parser.parse_args(argv)

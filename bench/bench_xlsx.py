@@ -25,7 +25,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from team_data import DEFAULT_OWNER, NOW, PROSPECTS_FILE, TIME_ZONE, generate
+from team_data import (
+    DEFAULT_OWNER,
+    NOW,
+    PROSPECTS_FILE,
+    TIME_ZONE,
+    add_size_arguments,
+    generate,
+)
 
 if TYPE_CHECKING:
     from sync.headers import TabKind
@@ -290,9 +297,7 @@ def _print_table(figures: dict[str, Any]) -> None:
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--prospects", type=int, default=50_000, help="prospect rows (50000)")
-    parser.add_argument("--flags", type=int, default=500, help="prospect rows flagged + (500)")
-    parser.add_argument("--leads", type=int, default=5_000, help="leads in the tracker (5000)")
+    add_size_arguments(parser)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; medians reported")
     parser.add_argument("--workdir", type=Path, help="keep the generated workbooks here")
     parser.add_argument(

@@ -7,6 +7,7 @@ types them: str, float, date, datetime or None.
 
 from __future__ import annotations
 
+import argparse
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -83,6 +84,13 @@ class TeamData(NamedTuple):
     leads: list[Row]
     folders: list[Row]  # client folders as an earlier pass left them
     linked_prospects: int  # prospect rows already ticked ✓ with a lead of their own
+
+
+def add_size_arguments(parser: argparse.ArgumentParser) -> None:
+    """--prospects, --flags and --leads at the size the issue's benchmarks are set at."""
+    parser.add_argument("--prospects", type=int, default=50_000, help="prospect rows (50000)")
+    parser.add_argument("--flags", type=int, default=500, help="prospect rows flagged + (500)")
+    parser.add_argument("--leads", type=int, default=5_000, help="leads in the tracker (5000)")
 
 
 def generate(prospects: int, flags: int, leads: int) -> TeamData:
