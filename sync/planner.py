@@ -106,10 +106,20 @@ def _sequence(prefix: str, values: Iterable[str]) -> int:
         values = list(values)  # gone through twice: once tested, once picked from
     starts = map(str.startswith, values, repeat(prefix))
     tails = map(str.removeprefix, compress(values, starts), repeat(prefix))
-    return max(map(int, filter(str.isdecimal, tails)), default=0)
+    numbers = list(filter(str.isdecimal, tails))
+    if not numbers:
+        return 0
+    if "".join(numbers).isascii():
+        # ASCII digits filled with zeros to one width sort as their numbers do: one int()
+        # instead of one per value (zfill gives a long enough str back as it is). Other
+        # decimal digits (isdecimal says yes to '٣') do not sort so, and go through int().
+        width = max(map(len, numbers))
+        return int(max(map(str.zfill, numbers, repeat(width))))
+    return max(map(int, numbers))
 
 
 _LEAD_ID = attrgetter("lead_id")  # a C-level read of _LeadRecord.lead_id, for map()
+_COMPANY = attrgetter("company")
 
 
 @dataclass(slots=True)
