@@ -316,14 +316,16 @@ class _Planner:
 
     def _read_existing_leads(self) -> None:
         tab = self.snap.leads
+        leads = self.leads
+        new = object.__new__
         for row, cells in zip(tab.rows, self.lead_cells.rows, strict=True):
             lead_id = cells.lead_id
             if not lead_id:
                 lead_id = adopt(self, tab, row) or ""  # Rule 6: hand-typed leads
                 if not lead_id:
                     continue
-            if lead_id in self.leads:
-                first = self.leads[lead_id].row
+            if lead_id in leads:
+                first = leads[lead_id].row
                 self._problem(
                     tab,
                     row,
@@ -334,11 +336,19 @@ class _Planner:
                     ["lead_id"],
                 )
                 continue
-            # Positional, a new dict as the field's default would be: one per lead, and a
-            # keyword argument costs more than the rest of the call.
-            self.leads[lead_id] = _LeadRecord(
-                lead_id, cells.company, cells.email, cells.status, cells.folder, row, {}, cells
-            )
+            # _LeadRecord(lead_id, cells.company, cells.email, cells.status, cells.folder, row,
+            # {}, cells), its fields set here: the dataclass __init__ is a Python frame entered
+            # from C (type.__call__), which cost more than the eight stores, for every lead.
+            record = new(_LeadRecord)
+            record.lead_id = lead_id
+            record.company = cells.company
+            record.email = cells.email
+            record.status = cells.status
+            record.folder = cells.folder
+            record.row = row
+            record.new_values = {}
+            record.cells = cells
+            leads[lead_id] = record
 
     def _prospect_row(self, tab: Tab, row: Row, cells: tuple[CellValue, ...]) -> None:
         """`cells`: the row's Lead, Flag and Sync note as picked (see __init__)."""
