@@ -263,7 +263,12 @@ class _Planner:
         elif not (current is None and type(value) in _DATES) and same(current, value):
             return
         columns = tab.columns
-        expected = {k: get(k) for k in expect if k in columns}
+        # A loop, not a dict comprehension: in Python 3.11 that is a function of its own, made
+        # and called per write (some 5,800 a busy pass) for one or two keys.
+        expected: dict[str, CellValue] = {}
+        for k in expect:
+            if k in columns:
+                expected[k] = get(k)
         self.cells.append(set_cell(tab.ref, row.number, key, value, expected))
 
     def _where(self, tab: Tab, row: Row) -> str:
