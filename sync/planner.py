@@ -502,7 +502,11 @@ class _Planner:
     ) -> None:
         status = self._initial_status(prospect.next_action_date)
         get = row.values.get
-        values: dict[str, CellValue] = {key: get(key) for key in CARRIED}
+        # Loops, not dict comprehensions: in 3.11 each of those is a function made and called
+        # per new lead, and the first would make `get` a closure cell of this method.
+        values: dict[str, CellValue] = {}
+        for key in CARRIED:
+            values[key] = get(key)
         values.update(
             lead_id=lead_id,
             created=self.created,
@@ -514,8 +518,10 @@ class _Planner:
             source=cell_text(get("source")) or tab.source_name,
         )
         # Text stays text: a company typed as '=HYPERLINK(...)' is copied as those characters.
-        values = {k: (str(v) if isinstance(v, str) else v) for k, v in values.items()}
-        self._add_new_lead(values, prospect.company, prospect.email, status)
+        cells: dict[str, CellValue] = {}
+        for k, v in values.items():
+            cells[k] = str(v) if isinstance(v, str) else v
+        self._add_new_lead(cells, prospect.company, prospect.email, status)
         self.events.append(
             f"create {lead_id} from {self._where(tab, row)} ({prospect.company}, "
             f"{status.value}){why}"
@@ -525,7 +531,17 @@ class _Planner:
         self, values: dict[str, CellValue], company: str, email: str, status: LeadStatus
     ) -> None:
         lead_id = str(values["lead_id"])
-        record = _LeadRecord(lead_id, company, email, status, "", None, values)
+        # _LeadRecord(lead_id, company, email, status, "", None, values), its fields set here
+        # as in _read_existing_leads: without the dataclass __init__'s frame entered from C.
+        record = object.__new__(_LeadRecord)
+        record.lead_id = lead_id
+        record.company = company
+        record.email = email
+        record.status = status
+        record.folder = ""
+        record.row = None
+        record.new_values = values
+        record.cells = None
         self.leads[lead_id] = record
         self.new_leads.append(record)
 
