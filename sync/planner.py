@@ -700,13 +700,17 @@ class _Planner:
         # A lone lead without a folder gets none: only clients with a folder or with two or
         # more leads are looked at (on the bench, nearly half the clients have one lead).
         shared = [key for key, members in groups.items() if len(members) > 1]
+        todo, standby = OPEN_STATUSES  # looked up once (see _next_steps)
         for key in sorted(existing.keys() | shared):
             members = groups.get(key, [])
             row, cells = existing.get(key, (None, ()))
             lead_ids = ", ".join(map(_LEAD_ID, members))
             open_count = 0
             for r in members:  # a plain loop: this runs for every client
-                if r.status in OPEN_STATUSES:
+                # `r.status in OPEN_STATUSES` by identity, as a status is a member or None:
+                # a closed lead's status is not compared as text with each open one.
+                status = r.status
+                if status is todo or status is standby:
                     open_count += 1
             if row is None:
                 next_folder += 1
