@@ -43,7 +43,7 @@ def from_serial(serial: float, epoch: datetime = EPOCH_1900) -> datetime:
     if not 0 < serial < SERIAL_END:
         raise DateError(f"{serial!r} is not a date serial number")
     try:
-        return epoch + timedelta(days=serial)
+        return epoch + timedelta(serial)  # days, positional: no keyword to parse per call
     except OverflowError:  # the 1904 epoch is 1,462 days later: past year 9999 sooner
         raise DateError(f"{serial!r} is not a date serial number") from None
 

@@ -224,9 +224,16 @@ class LeadsReader:
         self, values: Mapping[str, CellValue], writes: Mapping[str, CellValue] | None = None
     ) -> LeadCells:
         """A row (or an appended lead's values) as it reads once `writes` to it are made."""
-        if not writes:
+        # A dict (an appended lead's values, a fetched row) read as the picker reads any
+        # mapping but a CellsView, get by get, here by a C-level map without its call.
+        if type(values) is dict:
+            if not writes:
+                return LeadCells(tuple(map(values.get, _KEYS)), self)
+            picked = list(map(values.get, _KEYS))
+        elif not writes:
             return LeadCells(self.pick(values), self)
-        picked = list(self.pick(values))
+        else:
+            picked = list(self.pick(values))
         for key, value in writes.items():
             at = _AT.get(key)
             if at is not None:

@@ -10,11 +10,11 @@ come, the pass moves it to To-do, and from the next day on it is overdue there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sync.config import Config
 from sync.lead_cells import LeadCells, LeadsReader
@@ -296,6 +296,7 @@ class _Tally:
 
 
 _lead_id = attrgetter("lead_id")
+_new_tuple: Callable[..., Any] = tuple.__new__
 _LATER = 10_000_000  # above any date's ordinal (9999-12-31 is 3,652,059): a rank's group
 
 
@@ -371,18 +372,23 @@ def compute_rows(
         amount = raw if type(raw) is float else _amount(cells)  # as _amount, with no call
         if status is todo:
             due = cells.next_date.date() if cells.next_date is not None else None
-            line = LeadLine(
-                lead_id,
-                cells.company,
-                cells.contact,
-                cells.phone,
-                owner,
-                amount,
-                step_name,
-                status,
-                cells.next_action,
-                due,
-                _closed(cells, reader) if cells.closed is not None else None,
+            # LeadLine(...) as its own __new__ makes it (tuple.__new__ over the fields), without
+            # that Python function's frame, entered from C: one per To-do lead.
+            line: LeadLine = _new_tuple(
+                LeadLine,
+                (
+                    lead_id,
+                    cells.company,
+                    cells.contact,
+                    cells.phone,
+                    owner,
+                    amount,
+                    step_name,
+                    status,
+                    cells.next_action,
+                    due,
+                    _closed(cells, reader) if cells.closed is not None else None,
+                ),
             )
             counts[0] += 1
             if due is not None and due < today:

@@ -106,10 +106,20 @@ def _sequence(prefix: str, values: Iterable[str]) -> int:
         values = list(values)  # gone through twice: once tested, once picked from
     starts = map(str.startswith, values, repeat(prefix))
     tails = map(str.removeprefix, compress(values, starts), repeat(prefix))
-    return max(map(int, filter(str.isdecimal, tails)), default=0)
+    numbers = list(filter(str.isdecimal, tails))
+    if not numbers:
+        return 0
+    if "".join(numbers).isascii():
+        # ASCII digits filled with zeros to one width sort as their numbers do: one int()
+        # instead of one per value (zfill gives a long enough str back as it is). Other
+        # decimal digits (isdecimal says yes to '٣') do not sort so, and go through int().
+        width = max(map(len, numbers))
+        return int(max(map(str.zfill, numbers, repeat(width))))
+    return max(map(int, numbers))
 
 
 _LEAD_ID = attrgetter("lead_id")  # a C-level read of _LeadRecord.lead_id, for map()
+_COMPANY = attrgetter("company")
 
 
 @dataclass(slots=True)
@@ -253,7 +263,12 @@ class _Planner:
         elif not (current is None and type(value) in _DATES) and same(current, value):
             return
         columns = tab.columns
-        expected = {k: get(k) for k in expect if k in columns}
+        # A loop, not a dict comprehension: in Python 3.11 that is a function of its own, made
+        # and called per write (some 5,800 a busy pass) for one or two keys.
+        expected: dict[str, CellValue] = {}
+        for k in expect:
+            if k in columns:
+                expected[k] = get(k)
         self.cells.append(set_cell(tab.ref, row.number, key, value, expected))
 
     def _where(self, tab: Tab, row: Row) -> str:
@@ -306,14 +321,16 @@ class _Planner:
 
     def _read_existing_leads(self) -> None:
         tab = self.snap.leads
+        leads = self.leads
+        new = object.__new__
         for row, cells in zip(tab.rows, self.lead_cells.rows, strict=True):
             lead_id = cells.lead_id
             if not lead_id:
                 lead_id = adopt(self, tab, row) or ""  # Rule 6: hand-typed leads
                 if not lead_id:
                     continue
-            if lead_id in self.leads:
-                first = self.leads[lead_id].row
+            if lead_id in leads:
+                first = leads[lead_id].row
                 self._problem(
                     tab,
                     row,
@@ -324,11 +341,19 @@ class _Planner:
                     ["lead_id"],
                 )
                 continue
-            # Positional, a new dict as the field's default would be: one per lead, and a
-            # keyword argument costs more than the rest of the call.
-            self.leads[lead_id] = _LeadRecord(
-                lead_id, cells.company, cells.email, cells.status, cells.folder, row, {}, cells
-            )
+            # _LeadRecord(lead_id, cells.company, cells.email, cells.status, cells.folder, row,
+            # {}, cells), its fields set here: the dataclass __init__ is a Python frame entered
+            # from C (type.__call__), which cost more than the eight stores, for every lead.
+            record = new(_LeadRecord)
+            record.lead_id = lead_id
+            record.company = cells.company
+            record.email = cells.email
+            record.status = cells.status
+            record.folder = cells.folder
+            record.row = row
+            record.new_values = {}
+            record.cells = cells
+            leads[lead_id] = record
 
     def _prospect_row(self, tab: Tab, row: Row, cells: tuple[CellValue, ...]) -> None:
         """`cells`: the row's Lead, Flag and Sync note as picked (see __init__)."""
@@ -477,7 +502,11 @@ class _Planner:
     ) -> None:
         status = self._initial_status(prospect.next_action_date)
         get = row.values.get
-        values: dict[str, CellValue] = {key: get(key) for key in CARRIED}
+        # Loops, not dict comprehensions: in 3.11 each of those is a function made and called
+        # per new lead, and the first would make `get` a closure cell of this method.
+        values: dict[str, CellValue] = {}
+        for key in CARRIED:
+            values[key] = get(key)
         values.update(
             lead_id=lead_id,
             created=self.created,
@@ -489,8 +518,10 @@ class _Planner:
             source=cell_text(get("source")) or tab.source_name,
         )
         # Text stays text: a company typed as '=HYPERLINK(...)' is copied as those characters.
-        values = {k: (str(v) if isinstance(v, str) else v) for k, v in values.items()}
-        self._add_new_lead(values, prospect.company, prospect.email, status)
+        cells: dict[str, CellValue] = {}
+        for k, v in values.items():
+            cells[k] = str(v) if isinstance(v, str) else v
+        self._add_new_lead(cells, prospect.company, prospect.email, status)
         self.events.append(
             f"create {lead_id} from {self._where(tab, row)} ({prospect.company}, "
             f"{status.value}){why}"
@@ -500,7 +531,17 @@ class _Planner:
         self, values: dict[str, CellValue], company: str, email: str, status: LeadStatus
     ) -> None:
         lead_id = str(values["lead_id"])
-        record = _LeadRecord(lead_id, company, email, status, "", None, values)
+        # _LeadRecord(lead_id, company, email, status, "", None, values), its fields set here
+        # as in _read_existing_leads: without the dataclass __init__'s frame entered from C.
+        record = object.__new__(_LeadRecord)
+        record.lead_id = lead_id
+        record.company = company
+        record.email = email
+        record.status = status
+        record.folder = ""
+        record.row = None
+        record.new_values = values
+        record.cells = None
         self.leads[lead_id] = record
         self.new_leads.append(record)
 
@@ -629,21 +670,23 @@ class _Planner:
 
     def _folders(self) -> None:
         groups: dict[str, list[_LeadRecord]] = {}
+        records = list(self.leads.values())
+        companies = list(map(_COMPANY, records))
+        # self.client_key, for every lead at once: each company new to its memo keyed once,
+        # then the memo read in C, with no test per lead of whether the company is in it.
         company_keys = self._company_keys
-        for record in self.leads.values():
-            # self.client_key, inline: this loop sees every lead
-            company = record.company
-            key = company_keys.get(company)
-            if key is None:
-                key = company_keys[company] = company_key(company)
+        for company in set(companies).difference(company_keys):
+            company_keys[company] = company_key(company)
+        for record, key in zip(records, map(company_keys.__getitem__, companies), strict=True):
             if not key:
                 key = domain_key(record.email)
-            if key:
-                members = groups.get(key)
-                if members is None:
-                    groups[key] = [record]
-                else:
-                    members.append(record)
+                if not key:
+                    continue
+            members = groups.get(key)
+            if members is None:
+                groups[key] = [record]
+            else:
+                members.append(record)
         tab = self.snap.clients
         prefix = self.config.rules.folder_id_prefix
         # Each folder row read in one step: most hold what this pass would write already.
@@ -654,15 +697,20 @@ class _Planner:
         for held, cells in picked:
             if key := cell_text(cells[0]):
                 existing[key] = (held, cells)  # a key on two rows: the last one counts
-        for key in sorted(groups.keys() | existing.keys()):
+        # A lone lead without a folder gets none: only clients with a folder or with two or
+        # more leads are looked at (on the bench, nearly half the clients have one lead).
+        shared = [key for key, members in groups.items() if len(members) > 1]
+        todo, standby = OPEN_STATUSES  # looked up once (see _next_steps)
+        for key in sorted(existing.keys() | shared):
             members = groups.get(key, [])
             row, cells = existing.get(key, (None, ()))
-            if row is None and len(members) < 2:
-                continue
             lead_ids = ", ".join(map(_LEAD_ID, members))
             open_count = 0
             for r in members:  # a plain loop: this runs for every client
-                if r.status in OPEN_STATUSES:
+                # `r.status in OPEN_STATUSES` by identity, as a status is a member or None:
+                # a closed lead's status is not compared as text with each open one.
+                status = r.status
+                if status is todo or status is standby:
                     open_count += 1
             if row is None:
                 next_folder += 1

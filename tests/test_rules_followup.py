@@ -12,7 +12,9 @@ from test_planner import NOW, appended, config, snapshot, writes
 from sync.config import Config
 from sync.dates import EPOCH_1904, day_text
 from sync.errors import ConfigError
+from sync.model import Language
 from sync.planner import WARNING, plan
+from sync.rules_followup import _inactive_parts, inactive_note
 from sync.snapshot import CellValue
 
 TODAY = date(2026, 11, 25)
@@ -338,3 +340,11 @@ def test_a_newer_contact_still_too_old_replaces_the_inactivity_note_instead_of_a
 )
 def test_day_text_is_the_strftime_it_stands_for(moment: date) -> None:
     assert day_text(moment) == f"{moment:%Y-%m-%d}"
+
+
+@pytest.mark.parametrize("words", ["en", "it"])
+@pytest.mark.parametrize("days", [1, 30, 365])
+def test_an_inactive_note_joined_from_its_parts_is_the_note(words: Language, days: int) -> None:
+    last = datetime(2026, 3, 4, 15, 30)
+    head, tail = _inactive_parts(days, words)
+    assert f"{head}{day_text(last)}{tail}" == inactive_note(days, last, words)
