@@ -1,7 +1,7 @@
 """What one leadsync pass on Google Sheets costs, through the local Sheets API stand-in.
 
     .venv/bin/python bench/bench_google.py [--prospects 50000] [--flags 500] [--leads 5000]
-                                           [--repeat 1] [--warmup 1]
+                                           [--repeat 1] [--naive-repeat 1] [--warmup 1]
 
 Puts the seeded team of bench_xlsx (team_data.py) into one spreadsheet with three tabs on the
 stand-in, which answers real HTTP on loopback from a process of its own (standin_process.py
@@ -9,7 +9,10 @@ says why). Then a busy pass
 (it creates --flags leads) and an idle pass right after (nothing left to do). For each pass:
 requests, bytes, wall time, and the engine's CPU time next to the CPU time json.loads needs
 for exactly the responses that pass received. Then, on a fresh copy, a naive gspread loop that
-makes the same leads one call per change, for comparison. --warmup engine runs (busy and idle
+makes the same leads one call per change, for comparison. --repeat counts the engine's runs
+(a busy and an idle pass each) and --naive-repeat the naive loop's: the loop takes minutes and
+its figures (requests, bytes, wall time) barely move, while the CPU ratio moves by a fifth from
+one run to the next on a shared machine and wants more runs. --warmup engine runs (busy and idle
 on their own fresh copy) come first and are not counted in the medians: the first pass in a
 process also pays the kernel for every page of memory the process touches for the first time,
 which the decode baseline, measured after it, would not; their figures are printed and kept
@@ -89,7 +92,6 @@ class PassFigures(Traffic):
 class RunFigures:
     busy: PassFigures
     idle: PassFigures
-    naive: Traffic
     failures: list[str]
 
 
@@ -386,14 +388,19 @@ def _median_pass(runs: Sequence[PassFigures]) -> dict[str, Any]:
     engine = statistics.median(r.engine_cpu_s for r in runs)
     system = statistics.median(r.engine_system_s for r in runs)
     decode = statistics.median(r.decode_cpu_s for r in runs)
+    ratios = [r.cpu_ratio for r in runs]
     return {
         **_median_traffic(runs),
         "engine_cpu_s": round(engine, 4),
         "engine_system_s": round(system, 4),
         "decode_cpu_s": round(decode, 4),
         # Median of the per-run ratios: each ratio pairs a pass with its own responses.
-        "cpu_ratio": round(statistics.median(r.cpu_ratio for r in runs), 3),
-        "cpu_target_met": statistics.median(r.cpu_ratio for r in runs) <= TARGET_CPU_RATIO,
+        "cpu_ratio": round(statistics.median(ratios), 3),
+        "cpu_target_met": statistics.median(ratios) <= TARGET_CPU_RATIO,
+        # Every run's ratio, in run order: how far one run is from the next says how much
+        # the median can be trusted.
+        "cpu_ratios": [round(r, 3) for r in ratios],
+        "runs_at_target": sum(r <= TARGET_CPU_RATIO for r in ratios),
         "counts": runs[0].counts,
         "problems": runs[0].problems,
     }
@@ -429,19 +436,21 @@ def _warmup_figures(warmups: Sequence[tuple[PassFigures, PassFigures]]) -> list[
 def _report(
     args: argparse.Namespace,
     runs: Sequence[RunFigures],
+    naives: Sequence[Traffic],
     warmups: Sequence[tuple[PassFigures, PassFigures]],
-    warmup_failures: Sequence[str],
+    other_failures: Sequence[str],
 ) -> dict[str, Any]:
     busy = _median_pass([r.busy for r in runs])
     idle = _median_pass([r.idle for r in runs])
-    naive = _median_traffic([r.naive for r in runs])
-    failures = sorted({f for r in runs for f in r.failures} | set(warmup_failures))
+    naive = _median_traffic(naives)
+    failures = sorted({f for r in runs for f in r.failures} | set(other_failures))
     engine_bytes = busy["bytes_sent"] + busy["bytes_received"]
     return {
         "prospects": args.prospects,
         "flags": args.flags,
         "leads": args.leads,
         "repeat": args.repeat,
+        "naive_repeat": args.naive_repeat,
         "warmup": _warmup_figures(warmups),
         "busy": busy,
         "idle": idle,
@@ -474,8 +483,9 @@ def _print_table(f: dict[str, Any]) -> None:
     print()
     print(
         f"leadsync Google Sheets benchmark (local stand-in): {f['prospects']:,} prospects "
-        f"({f['flags']:,} flagged +), {f['leads']:,} leads; median of {f['repeat']} run(s) "
-        f"after {len(f['warmup'])} warm-up run(s); "
+        f"({f['flags']:,} flagged +), {f['leads']:,} leads; engine: median of {f['repeat']} "
+        f"run(s) after {len(f['warmup'])} warm-up run(s); naive loop: median of "
+        f"{f['naive_repeat']} run(s); "
         f"Python {f['python']}, gspread {f['gspread']}"
     )
     print(f"{'':24}{'busy pass':>14}{'idle pass':>14}{'naive loop':>14}")
@@ -488,6 +498,14 @@ def _print_table(f: dict[str, Any]) -> None:
     _print_row("  of it system (s)", [f"{p['engine_system_s']:.3f}" for p in (busy, idle)])
     _print_row("json decode CPU (s)", [f"{p['decode_cpu_s']:.3f}" for p in (busy, idle)])
     _print_row("CPU ratio", [f"{p['cpu_ratio']:.2f}x" for p in (busy, idle)])
+    _print_row(
+        "  lowest - highest run",
+        [f"{min(p['cpu_ratios']):.2f}-{max(p['cpu_ratios']):.2f}" for p in (busy, idle)],
+    )
+    _print_row(
+        f"  runs <= {f['target_cpu_ratio']}",
+        [f"{p['runs_at_target']} of {len(p['cpu_ratios'])}" for p in (busy, idle)],
+    )
     met = "met" if f["cpu_target_met"] else "NOT met"
     print(f"CPU target engine/decode <= {f['target_cpu_ratio']} on both passes: {met}")
     counts = ", ".join(f"{k} {v}" for k, v in busy["counts"].items())
@@ -504,13 +522,18 @@ def _print_table(f: dict[str, Any]) -> None:
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     add_size_arguments(parser)
-    parser.add_argument("--repeat", type=int, default=1, help="runs of everything; medians")
+    parser.add_argument("--repeat", type=int, default=1, help="engine runs (busy + idle); medians")
+    parser.add_argument(
+        "--naive-repeat", type=int, default=1, help="runs of the naive loop; medians (1)"
+    )
     parser.add_argument(
         "--warmup", type=int, default=1, help="engine runs first, not counted in the medians (1)"
     )
     args = parser.parse_args(argv)
     if not 0 < args.flags <= args.prospects or args.leads < 0 or args.repeat < 1:
         parser.error("need 0 < --flags <= --prospects, --leads >= 0 and --repeat >= 1")
+    if args.naive_repeat < 1:
+        parser.error("need --naive-repeat >= 1")
     if args.warmup < 0:
         parser.error("need --warmup >= 0")
     return args
@@ -518,9 +541,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def _run_once(team: TeamData, tabs: dict[str, list[list[object]]]) -> RunFigures:
     with tempfile.TemporaryDirectory(prefix="leadsync-bench-google-") as folder:
-        busy, idle, failures = _engine_passes(team, tabs, Path(folder))
-        naive, naive_failures = _naive_figures(team, tabs, Path(folder))
-    return RunFigures(busy, idle, naive, failures + naive_failures)
+        return RunFigures(*_engine_passes(team, tabs, Path(folder)))
+
+
+def _naive_once(team: TeamData, tabs: dict[str, list[list[object]]]) -> tuple[Traffic, list[str]]:
+    with tempfile.TemporaryDirectory(prefix="leadsync-bench-google-naive-") as folder:
+        return _naive_figures(team, tabs, Path(folder))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -548,11 +574,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"run {index}: busy {last.busy.requests} requests {last.busy.wall_s:.2f} s "
             f"(CPU ratio {last.busy.cpu_ratio:.2f}), idle {last.idle.requests} requests "
-            f"{last.idle.wall_s:.2f} s (CPU ratio {last.idle.cpu_ratio:.2f}), "
-            f"naive {last.naive.requests} requests {last.naive.wall_s:.2f} s",
+            f"{last.idle.wall_s:.2f} s (CPU ratio {last.idle.cpu_ratio:.2f})",
             flush=True,
         )
-    figures = _report(args, runs, warmups, warmup_failures)
+    naives: list[Traffic] = []
+    naive_failures: list[str] = []
+    for index in range(1, args.naive_repeat + 1):
+        naive, failures = _naive_once(team, tabs)
+        naives.append(naive)
+        naive_failures += failures
+        print(f"naive loop {index}: {naive.requests} requests {naive.wall_s:.2f} s", flush=True)
+    figures = _report(args, runs, naives, warmups, warmup_failures + naive_failures)
     _print_table(figures)
     print(json.dumps(figures))
     return 0 if figures["verified"] else 1

@@ -32,6 +32,10 @@ def test_small_run_verifies_its_passes_and_ends_with_the_json() -> None:
     assert not any(figures["idle"]["counts"].values())
     assert figures["naive"]["requests"] > figures["busy"]["requests"]
     assert len(figures["warmup"]) == 1
+    assert figures["naive_repeat"] == 1
+    for kind in ("busy", "idle"):
+        assert len(figures[kind]["cpu_ratios"]) == 1
+        assert figures[kind]["runs_at_target"] in (0, 1)
     for kind in ("busy", "idle"):
         assert figures[kind]["decode_cpu_s"] > 0
         assert 0 <= figures[kind]["engine_system_s"] <= figures[kind]["engine_cpu_s"]
