@@ -10,7 +10,7 @@ them: raw API values, trailing empty cells left out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import compress, count, repeat
+from itertools import compress, count, repeat, zip_longest
 from operator import itemgetter, ne
 from typing import Any
 
@@ -36,7 +36,7 @@ def _trimmed(cells: Iterable[Any]) -> Cells:
 class ColumnGrid:
     """The values of one tab from A1, as a list of columns (majorDimension=COLUMNS)."""
 
-    __slots__ = ("_sent", "columns", "height", "width")
+    __slots__ = ("columns", "height", "width")
 
     def __init__(self, columns: list[list[Any]]) -> None:
         # The API leaves out trailing empty rows and columns; these hold either way.
@@ -44,25 +44,41 @@ class ColumnGrid:
         self.width = next(
             (i + 1 for i in range(len(columns) - 1, -1, -1) if _has_value(columns[i])), 0
         )
+        # Each column as the API sent it: below its last cell, a column is empty. Not padded
+        # to the full height: a tab's mostly empty columns (a bench tab has three of 50,000
+        # rows) would be filled with some 175,000 '' a pass, each copied, scanned and freed.
         self.columns = columns[: self.width]
-        # How many cells of each column the API sent: below them, the column is empty.
-        self._sent = list(map(len, self.columns))
-        # Each column padded to the full height, so rows can be cut out with C-level calls.
-        for column in self.columns:
-            column.extend(repeat("", self.height - len(column)))
 
     def row(self, index: int) -> Cells:
         """Row `index` (0-based) as a ROWS read gives it; [] for an empty row."""
-        return _trimmed(column[index] for column in self.columns)
+        return _trimmed(self._padded(index))
 
     def cut(self, indexes: list[int]) -> list[tuple[Any, ...]]:
         """Rows `indexes` (0-based), each as wide as the tab: trailing '' cells are kept."""
         if not indexes or not self.columns:
             return [() for _ in indexes]
         if len(indexes) == 1:
-            return [tuple(column[indexes[0]] for column in self.columns)]
+            return [tuple(self._padded(indexes[0]))]
         pick = itemgetter(*indexes)
-        return list(zip(*(pick(column) for column in self.columns), strict=True))
+        first, last = min(indexes), max(indexes)
+        picked: list[Iterable[Any]] = []
+        for column in self.columns:
+            if len(column) > last:
+                picked.append(pick(column))
+            elif len(column) <= first:  # every row asked for is below the column's end
+                picked.append(repeat("", len(indexes)))
+            else:
+                picked.append(pick([*column, *repeat("", last + 1 - len(column))]))
+        return list(zip(*picked, strict=True))
+
+    def _padded(self, index: int) -> Cells:
+        """Row `index` as wide as the tab, trailing '' cells kept."""
+        return [column[index] if index < len(column) else "" for column in self.columns]
+
+    def _lines(self) -> Iterator[tuple[Any, ...]]:
+        """Every row from A1 as wide as the tab, trailing '' cells kept, down to the last row
+        any kept column reaches."""
+        return zip_longest(*self.columns, fillvalue="")
 
     def head(self, count_: int) -> list[Cells]:
         """The first `count_` rows (fewer when the tab is shorter), for finding headers."""
@@ -70,13 +86,20 @@ class ColumnGrid:
 
     def rows(self) -> list[Cells]:
         """Every row from A1, as a ROWS read of the tab gives them."""
-        return [_trimmed(line) for line in zip(*self.columns, strict=True)]
+        if not self.columns:
+            return []
+        # The extra column of '' runs the rows down to the height even where only a column
+        # with nothing in it (cut off at the width) reached that far; trimming drops its cell.
+        lines = zip_longest(*self.columns, repeat("", self.height), fillvalue="")
+        return [_trimmed(line) for line in lines]
 
     def filled_rows(self, columns: Iterable[int], after: int) -> list[int]:
         """0-based indexes of rows below row `after` with a value in any of `columns`."""
         # A column the API sent no cell of below row `after` fills no row there.
         picked = [
-            self.columns[c] for c in columns if c < len(self.columns) and self._sent[c] > after + 1
+            self.columns[c]
+            for c in columns
+            if c < len(self.columns) and len(self.columns[c]) > after + 1
         ]
         if not picked:
             return []
@@ -84,12 +107,13 @@ class ColumnGrid:
         # and the row indexes made once for all columns: trigger columns are mostly empty,
         # and '' is false. A value that is false and no empty cell (0, False) would be
         # missed: the count of '' cells shows there is one, and that column is scanned
-        # again comparing each cell with ''.
+        # again comparing each cell with ''. A column shorter than the tab is scanned down to
+        # its last cell: below it, nothing.
         indexes = list(range(self.height))
         found: set[int] = set()
         for column in picked:
             true = list(compress(indexes, column))
-            if len(true) + column.count("") != self.height:
+            if len(true) + column.count("") != len(column):
                 true = list(compress(indexes, map(ne, column, repeat(""))))
             found.update(true)
         found.difference_update(indexes[: after + 1])
@@ -98,7 +122,7 @@ class ColumnGrid:
     def data_rows(self, after: int) -> tuple[list[int], list[tuple[Any, ...]]]:
         """Every row below row `after` that holds something: 0-based indexes, and the rows as
         wide as the tab (trailing '' cells kept)."""
-        lines = list(zip(*self.columns, strict=True))
+        lines = list(self._lines())
         del lines[: after + 1]
         filled = list(map(ne, lines, repeat(("",) * len(self.columns))))
         return list(compress(count(after + 1), filled)), list(compress(lines, filled))

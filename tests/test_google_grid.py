@@ -85,3 +85,23 @@ def test_rows_the_read_assembled_are_handed_back_as_they_are() -> None:
     assert view[2] is known  # not assembled again
     assert view[3] == ["", "Beta"]  # the others as a ROWS read gives them
     assert list(view) == [2, 3]
+
+
+def test_cut_from_columns_of_different_lengths() -> None:
+    # Columns are kept as the API sent them: one reaching past every row cut, one ending
+    # above them all, one ending among them.
+    grid = ColumnGrid([["A", "1", "2", "3", "4"], ["B"], ["C", "x", "", "y"]])
+    assert grid.height == 5
+    assert grid.cut([1, 2, 4]) == [("1", "", "x"), ("2", "", ""), ("4", "", "")]
+    assert grid.cut([3]) == [("3", "", "y")]
+    assert grid.cut([2, 3]) == [("2", "", ""), ("3", "", "y")]
+    assert grid.data_rows(0) == ([1, 2, 3, 4], grid.cut([1, 2, 3, 4]))
+    assert grid.row(4) == ["4"] and grid.row(3) == ["3", "", "y"]
+    assert grid.filled_rows([2], after=0) == [1, 3]
+
+
+def test_columns_with_nothing_in_them_make_no_rows() -> None:
+    # As when the grid was padded: no kept column, no row; a cut-off empty column still
+    # reaching further runs the kept ones' rows down to the height.
+    assert ColumnGrid([[""], [""]]).rows() == []
+    assert ColumnGrid([["a"], ["", "", ""]]).rows() == [["a"], [], []]
