@@ -142,22 +142,6 @@ def _same_row(a: Sequence[CellValue], b: Sequence[CellValue], skip: set[int]) ->
     return True
 
 
-class _Any:
-    """Equal to anything: stands in the read for a cell the write sets, not compared."""
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-    def __hash__(self) -> int:
-        return id(self)  # not hash(''), which is 0: google_reply looks '' up in a dict
-
-
-_ANY = _Any()
-
-
 class Writer:
     def __init__(self, client: SheetsClient, state: SheetState) -> None:
         self.client = client
@@ -524,12 +508,14 @@ class Writer:
                 cells += [NO_CELL] * short
             elif short < 0:
                 read += [""] * -short
-            # The cells the write sets are not compared (_written_columns).
+            # The cells the write sets are not compared (_written_columns): both sides made
+            # empty there, which `unequal` finds equal in C, with no Python call for any.
             end = len(read)
             for key in write.cells:
                 at = start + columns[key] - 1
                 if at < end:
-                    read[at] = _ANY
+                    cells[at] = NO_CELL
+                    read[at] = ""
         missed: dict[int, _RowWrite] = {}
         for index in unequal(cells, read):
             at = bisect_right(starts, index) - 1  # the write whose row holds this cell
