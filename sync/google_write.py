@@ -478,26 +478,26 @@ class Writer:
     def _missed(self, groups: list[_RowWrite], reply: Reply) -> list[_RowWrite]:
         """The writes whose row in the reply is not the row the pass read, as _same_row
         tells rows apart, the cells each write sets aside."""
-        rows = landed(reply)
+        tabs = landed(reply)
         # Every row side by side in two flat lists, so that unequal looks at them in one go.
         cells: list[Cell] = []
         read: list[Any] = []
         starts: list[int] = []
         ref: TabRef | None = None
-        title = ""
+        rows: dict[int, list[Cell]] = {}
         known: Mapping[int, Sequence[CellValue]] = {}
         columns: dict[str, int] = {}
         for write in groups:
             if write.tab is not ref:  # writes come tab after tab
                 ref = write.tab
-                title = ref.tab
+                rows = tabs.get(ref.tab, {})
                 tab = self._tab(ref)
                 known, columns = tab.rows, tab.columns
             try:
                 was = known[write.row]
             except KeyError:
                 was = ()
-            now = rows.get((title, write.at), ())
+            now = rows.get(write.at, ())
             start = len(read)
             starts.append(start)
             cells += now
