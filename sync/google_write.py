@@ -82,6 +82,8 @@ _TEXT_CELL_JSON = (
     b'"fields":"userEnteredValue","start":{"sheetId":%d,"rowIndex":%d,"columnIndex":%d}}}'
 )
 _ENCODE = msgspec.json.Encoder().encode
+# An appended text cell's CellData, encoded (_append_json).
+_APPEND_TEXT = b'{"userEnteredValue":{"stringValue":%b}}'
 # A request: a dict, or one already encoded (_row_requests) that the body's encoder copies.
 Request: TypeAlias = dict[str, Any] | msgspec.Raw
 
@@ -330,9 +332,8 @@ class Writer:
         # Keyed by tab name, not TabRef (all of this spreadsheet): str hashes in C, a TabRef,
         # a dataclass, in Python, and a busy pass appends hundreds of rows.
         refs: dict[str, TabRef] = {}
-        by_tab: dict[str, list[dict[str, Any]]] = {}
+        by_tab: dict[str, list[dict[str, Any] | msgspec.Raw]] = {}
         dated: set[str] = set()
-        empty: dict[str, Any] = {}  # one object for every empty cell: only ever encoded
         widths: dict[str, int] = {}
         for append in plan.appends:
             ref = append.tab
@@ -344,20 +345,17 @@ class Writer:
             if width is None:
                 refs[name] = ref
                 width = widths[name] = max(columns.values())
-            line = [empty] * width
-            for key, value in append.values.items():
-                if key in columns:
-                    # Text, most appended cells, made here as cell_data makes it: two Python
-                    # calls (_data, cell_data) fewer for each of thousands of cells.
-                    if type(value) is str:
-                        line[columns[key] - 1] = (
-                            {"userEnteredValue": {"stringValue": value}} if value else empty
-                        )
-                        continue
-                    data = line[columns[key] - 1] = self._data(value)
-                    if "userEnteredFormat" in data:  # what fields_for says of the tab's rows
-                        dated.add(name)
-            by_tab.setdefault(name, []).append({"values": line})
+            try:
+                line, has_date = self._append_json(append.values, columns, width)
+            except (msgspec.EncodeError, UnicodeEncodeError, OverflowError):
+                # What msgspec cannot write (a lone surrogate) stays a dict, for the body's
+                # encoder to fall back on the standard library as before.
+                row, has_date = self._append_data(append.values, columns, width)
+                by_tab.setdefault(name, []).append(row)
+            else:
+                by_tab.setdefault(name, []).append(line)
+            if has_date:  # what fields_for says of the tab's rows
+                dated.add(name)
         for name, rows in by_tab.items():
             requests.append(
                 {
@@ -368,6 +366,43 @@ class Writer:
                     }
                 }
             )
+
+    def _append_json(
+        self, values: Mapping[str, CellValue], columns: dict[str, int], width: int
+    ) -> tuple[msgspec.Raw, bool]:
+        """_append_data's RowData as the body's encoder writes it, and whether it holds a
+        date: a busy pass appends thousands of cells, and a row encoded here is not two
+        dicts a cell made, walked by the encoder and freed."""
+        line = [b"{}"] * width  # an empty cell's CellData
+        has_date = False
+        for key, value in values.items():
+            if key in columns:
+                if type(value) is str:
+                    if value:
+                        line[columns[key] - 1] = _APPEND_TEXT % _ENCODE(value)
+                    else:
+                        line[columns[key] - 1] = b"{}"
+                    continue
+                data = self._data(value)
+                line[columns[key] - 1] = _ENCODE(data)
+                if "userEnteredFormat" in data:
+                    has_date = True
+        return msgspec.Raw(b'{"values":[' + b",".join(line) + b"]}"), has_date
+
+    def _append_data(
+        self, values: Mapping[str, CellValue], columns: dict[str, int], width: int
+    ) -> tuple[dict[str, Any], bool]:
+        """The RowData appending `values` to a tab of these columns, and whether it holds a
+        date."""
+        empty: dict[str, Any] = {}  # one object for every empty cell: only ever encoded
+        line = [empty] * width
+        has_date = False
+        for key, value in values.items():
+            if key in columns:
+                data = line[columns[key] - 1] = self._data(value)
+                if "userEnteredFormat" in data:
+                    has_date = True
+        return {"values": line}, has_date
 
     def _claims(
         self, plan: Plan, prefix: str, requests: list[Request]
