@@ -522,6 +522,7 @@ class Writer:
         rows: dict[int, list[Cell]] = {}
         known: Mapping[int, Sequence[CellValue]] = {}
         columns: dict[str, int] = {}
+        end = 0  # where the row before ends in the flat lists
         for write in groups:
             if write.tab is not ref:  # writes come tab after tab
                 ref = write.tab
@@ -533,8 +534,7 @@ class Writer:
             except KeyError:
                 was = ()
             now = rows.get(write.at, ())
-            start = len(read)
-            starts.append(start)
+            starts.append(end)
             cells += now
             read += was
             # A cell past a row's end is empty: "" is as empty as None to `same`.
@@ -545,9 +545,10 @@ class Writer:
                 read += [""] * -short
             # The cells the write sets are not compared (_written_columns): both sides made
             # empty there, which `unequal` finds equal in C, with no Python call for any.
+            before = end - 1  # where column 1 of this row is, less one
             end = len(read)
             for key in write.cells:
-                at = start + columns[key] - 1
+                at = before + columns[key]
                 if at < end:
                     cells[at] = NO_CELL
                     read[at] = ""
