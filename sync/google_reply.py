@@ -80,15 +80,18 @@ _KINDS = attrgetter(
 _NO_KIND = (None, None, None)
 
 
-def landed(reply: Reply) -> dict[tuple[str, int], list[Cell]]:
-    """Rows as the write's own answer shows them, by (tab, 1-based row)."""
-    rows: dict[tuple[str, int], list[Cell]] = {}
+def landed(reply: Reply) -> dict[str, dict[int, list[Cell]]]:
+    """Rows as the write's own answer shows them, by tab and 1-based row: looked up by row
+    number per tab, not by a (tab, row) tuple made and hashed for each of thousands."""
+    tabs: dict[str, dict[int, list[Cell]]] = {}
     for sheet in reply.updatedSpreadsheet.sheets:
-        title = sheet.properties.title
+        rows = tabs.setdefault(sheet.properties.title, {})
         for grid in sheet.data:
-            for offset, data in enumerate(grid.rowData, start=grid.startRow + 1):
-                rows[title, offset] = data.values
-    return rows
+            row = grid.startRow
+            for data in grid.rowData:
+                row += 1
+                rows[row] = data.values
+    return tabs
 
 
 def unequal(cells: Sequence[Cell], read: Sequence[Any]) -> list[int]:

@@ -82,6 +82,8 @@ _TEXT_CELL_JSON = (
     b'"fields":"userEnteredValue","start":{"sheetId":%d,"rowIndex":%d,"columnIndex":%d}}}'
 )
 _ENCODE = msgspec.json.Encoder().encode
+# An appended text cell's CellData, encoded (_append_json).
+_APPEND_TEXT = b'{"userEnteredValue":{"stringValue":%b}}'
 # A request: a dict, or one already encoded (_row_requests) that the body's encoder copies.
 Request: TypeAlias = dict[str, Any] | msgspec.Raw
 
@@ -140,22 +142,6 @@ def _same_row(a: Sequence[CellValue], b: Sequence[CellValue], skip: set[int]) ->
         if not same(left, right):
             return False
     return True
-
-
-class _Any:
-    """Equal to anything: stands in the read for a cell the write sets, not compared."""
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-    def __hash__(self) -> int:
-        return id(self)  # not hash(''), which is 0: google_reply looks '' up in a dict
-
-
-_ANY = _Any()
 
 
 class Writer:
@@ -342,34 +328,81 @@ class Writer:
             requests.append(self._cell(add.tab, tab.header_row, add.field, add.header))
 
     def _appends(self, plan: Plan, requests: list[Request]) -> None:
-        by_tab: dict[TabRef, list[dict[str, Any]]] = {}
-        dated: set[TabRef] = set()
-        empty: dict[str, Any] = {}  # one object for every empty cell: only ever encoded
-        widths: dict[TabRef, int] = {}
+        mine = self.state.spreadsheet
+        # Keyed by tab name, not TabRef (all of this spreadsheet): str hashes in C, a TabRef,
+        # a dataclass, in Python, and a busy pass appends hundreds of rows.
+        refs: dict[str, TabRef] = {}
+        by_tab: dict[str, list[dict[str, Any] | msgspec.Raw]] = {}
+        dated: set[str] = set()
+        widths: dict[str, int] = {}
         for append in plan.appends:
-            if append.tab.workbook != self.state.spreadsheet:
+            ref = append.tab
+            if ref.workbook != mine:
                 continue
-            columns = self._tab(append.tab).columns
-            width = widths.get(append.tab)
+            name = ref.tab
+            columns = self._tab(ref).columns
+            width = widths.get(name)
             if width is None:
-                width = widths[append.tab] = max(columns.values())
-            line = [empty] * width
-            for key, value in append.values.items():
-                if key in columns:
-                    data = line[columns[key] - 1] = self._data(value)
-                    if "userEnteredFormat" in data:  # what fields_for says of the tab's rows
-                        dated.add(append.tab)
-            by_tab.setdefault(append.tab, []).append({"values": line})
-        for ref, rows in by_tab.items():
+                refs[name] = ref
+                width = widths[name] = max(columns.values())
+            try:
+                line, has_date = self._append_json(append.values, columns, width)
+            except (msgspec.EncodeError, UnicodeEncodeError, OverflowError):
+                # What msgspec cannot write (a lone surrogate) stays a dict, for the body's
+                # encoder to fall back on the standard library as before.
+                row, has_date = self._append_data(append.values, columns, width)
+                by_tab.setdefault(name, []).append(row)
+            else:
+                by_tab.setdefault(name, []).append(line)
+            if has_date:  # what fields_for says of the tab's rows
+                dated.add(name)
+        for name, rows in by_tab.items():
             requests.append(
                 {
                     "appendCells": {
-                        "sheetId": self._tab(ref).sheet_id,
+                        "sheetId": self._tab(refs[name]).sheet_id,
                         "rows": rows,
-                        "fields": DATED_FIELDS if ref in dated else VALUE_FIELDS,
+                        "fields": DATED_FIELDS if name in dated else VALUE_FIELDS,
                     }
                 }
             )
+
+    def _append_json(
+        self, values: Mapping[str, CellValue], columns: dict[str, int], width: int
+    ) -> tuple[msgspec.Raw, bool]:
+        """_append_data's RowData as the body's encoder writes it, and whether it holds a
+        date: a busy pass appends thousands of cells, and a row encoded here is not two
+        dicts a cell made, walked by the encoder and freed."""
+        line = [b"{}"] * width  # an empty cell's CellData
+        has_date = False
+        for key, value in values.items():
+            if key in columns:
+                if type(value) is str:
+                    if value:
+                        line[columns[key] - 1] = _APPEND_TEXT % _ENCODE(value)
+                    else:
+                        line[columns[key] - 1] = b"{}"
+                    continue
+                data = self._data(value)
+                line[columns[key] - 1] = _ENCODE(data)
+                if "userEnteredFormat" in data:
+                    has_date = True
+        return msgspec.Raw(b'{"values":[' + b",".join(line) + b"]}"), has_date
+
+    def _append_data(
+        self, values: Mapping[str, CellValue], columns: dict[str, int], width: int
+    ) -> tuple[dict[str, Any], bool]:
+        """The RowData appending `values` to a tab of these columns, and whether it holds a
+        date."""
+        empty: dict[str, Any] = {}  # one object for every empty cell: only ever encoded
+        line = [empty] * width
+        has_date = False
+        for key, value in values.items():
+            if key in columns:
+                data = line[columns[key] - 1] = self._data(value)
+                if "userEnteredFormat" in data:
+                    has_date = True
+        return {"values": line}, has_date
 
     def _claims(
         self, plan: Plan, prefix: str, requests: list[Request]
@@ -480,28 +513,28 @@ class Writer:
     def _missed(self, groups: list[_RowWrite], reply: Reply) -> list[_RowWrite]:
         """The writes whose row in the reply is not the row the pass read, as _same_row
         tells rows apart, the cells each write sets aside."""
-        rows = landed(reply)
+        tabs = landed(reply)
         # Every row side by side in two flat lists, so that unequal looks at them in one go.
         cells: list[Cell] = []
         read: list[Any] = []
         starts: list[int] = []
         ref: TabRef | None = None
-        title = ""
+        rows: dict[int, list[Cell]] = {}
         known: Mapping[int, Sequence[CellValue]] = {}
         columns: dict[str, int] = {}
+        end = 0  # where the row before ends in the flat lists
         for write in groups:
             if write.tab is not ref:  # writes come tab after tab
                 ref = write.tab
-                title = ref.tab
+                rows = tabs.get(ref.tab, {})
                 tab = self._tab(ref)
                 known, columns = tab.rows, tab.columns
             try:
                 was = known[write.row]
             except KeyError:
                 was = ()
-            now = rows.get((title, write.at), ())
-            start = len(read)
-            starts.append(start)
+            now = rows.get(write.at, ())
+            starts.append(end)
             cells += now
             read += was
             # A cell past a row's end is empty: "" is as empty as None to `same`.
@@ -510,12 +543,15 @@ class Writer:
                 cells += [NO_CELL] * short
             elif short < 0:
                 read += [""] * -short
-            # The cells the write sets are not compared (_written_columns).
+            # The cells the write sets are not compared (_written_columns): both sides made
+            # empty there, which `unequal` finds equal in C, with no Python call for any.
+            before = end - 1  # where column 1 of this row is, less one
             end = len(read)
             for key in write.cells:
-                at = start + columns[key] - 1
+                at = before + columns[key]
                 if at < end:
-                    read[at] = _ANY
+                    cells[at] = NO_CELL
+                    read[at] = ""
         missed: dict[int, _RowWrite] = {}
         for index in unequal(cells, read):
             at = bisect_right(starts, index) - 1  # the write whose row holds this cell
