@@ -49,22 +49,14 @@ def _fold(text: str) -> str:
 
 def company_key(company: str) -> str:
     """Lower case, accents, punctuation, spacing and trailing legal suffixes removed."""
-    # In both cases "S.r.l." and "S.p.A." collapse to one token before suffixes are recognised.
-    if company.isascii():
-        # _fold's ASCII case inline, with no second isascii test: casefold, the '&' and the
-        # dots leave ASCII text ASCII. A pass asks this of every company of its leads.
-        folded = company.casefold().replace("&", " and ")
-        if "." in folded:
-            folded = _INITIAL_DOT.sub("", folded)
+    folded = _fold(company).replace("&", " and ")
+    # "S.r.l." and "S.p.A." must collapse to one token before suffixes are recognised.
+    if "." in folded:
+        folded = _INITIAL_DOT.sub("", folded)
+    if folded.isascii():
         words = folded.encode().translate(_ASCII_SEPARATORS).decode().split()
     else:
-        folded = _fold(company).replace("&", " and ")
-        if "." in folded:
-            folded = _INITIAL_DOT.sub("", folded)
-        if folded.isascii():
-            words = folded.encode().translate(_ASCII_SEPARATORS).decode().split()
-        else:
-            words = _SEPARATORS.sub(" ", folded).split()
+        words = _SEPARATORS.sub(" ", folded).split()
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)

@@ -12,7 +12,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.clientkey import _ASCII_SEPARATORS, _INITIAL_DOT, LEGAL_SUFFIXES, _fold, company_key
+from sync.clientkey import _INITIAL_DOT
 from sync.model import _FLAG_WORDS, Flag, parse_flag
 from sync.planner import _sequence
 from sync.snapshot import CellsView, CellValue, Row
@@ -29,19 +29,6 @@ def reference_sequence(prefix: str, values: list[str]) -> int:
     return highest
 
 
-def reference_company_key(company: str) -> str:
-    folded = _fold(company).replace("&", " and ")
-    if "." in folded:
-        folded = _INITIAL_DOT.sub("", folded)
-    if folded.isascii():
-        words = folded.encode().translate(_ASCII_SEPARATORS).decode().split()
-    else:
-        words = re.sub(r"[\W_]+", " ", folded).split()
-    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
-        words.pop()
-    return " ".join(words)
-
-
 def reference_flag(value: CellValue) -> Flag:
     text = "" if value is None else str(value).strip().casefold()
     if not text:
@@ -55,17 +42,6 @@ def reference_flag(value: CellValue) -> Flag:
 @given(st.text(alphabet="ab1_.é\u0301ß &-", max_size=16))
 def test_initial_dots_go_as_they_did(text: str) -> None:
     assert _INITIAL_DOT.sub("", text) == REFERENCE_INITIAL_DOT.sub("", text)
-
-
-@given(
-    st.one_of(
-        st.text(alphabet="aB1_.&-, \tS.r.l", max_size=20),
-        st.text(alphabet="ab1_.é\u0301ß &-", max_size=16),
-        st.sampled_from(["Rossi S.r.l.", "J.P. Morgan & Co. Inc.", "Co Ltd", "ÉCOLE s.a.s"]),
-    )
-)
-def test_company_keys_are_as_they_were(name: str) -> None:
-    assert company_key(name) == reference_company_key(name)
 
 
 def test_initial_dots_of_legal_forms_go() -> None:
