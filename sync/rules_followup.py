@@ -325,10 +325,7 @@ def _note_inactive(
             named = since[day] = day_text(last)
         planner.events.append(f"note {lead_id} inactive since {named}")
     notes.drop(row)
-    # What planner._note does with a note on a Leads row, without its call and tests: the
-    # row is noted, and the note written (some 1,700 inactive leads a busy pass).
-    planner.noted_leads.add(row.number)
-    planner._set(tab, row, "sync_note", text, ("lead_id",))
+    planner._note(tab, row, text, ("lead_id",), current)
 
 
 # ---- touch-base for won clients -----------------------------------------------------------
