@@ -173,13 +173,18 @@ def lead_rows(
         if cell.tab is ref or (cell.tab.tab == ref.tab and cell.tab == ref):
             written.setdefault(cell.row, {})[cell.field] = cell.value
     # A row reads as the pass read it unless the plan writes a cell a line shows (a Sync
-    # note or a Folder changes nothing here); then it is read again with the writes.
-    rows = [
-        reader.reread(cells, row.values, writes)
-        if (writes := written.get(row.number)) and not _LINE_CELLS.isdisjoint(writes)
-        else cells
-        for row, cells in zip(tab.rows, reader.rows, strict=True)
-    ]
+    # note or a Folder changes nothing here); then it is read again with the writes. A plan
+    # that writes no Leads cell (an idle pass's) leaves every row as read: one copy.
+    rows = (
+        [
+            reader.reread(cells, row.values, writes)
+            if (writes := written.get(row.number)) and not _LINE_CELLS.isdisjoint(writes)
+            else cells
+            for row, cells in zip(tab.rows, reader.rows, strict=True)
+        ]
+        if written
+        else list(reader.rows)
+    )
     rows += [
         reader.read(append.values)
         for append in plan.appends

@@ -290,6 +290,20 @@ def test_closed_dates_many_leads_share_count_as_each_would_alone() -> None:
     assert (anna.won_this_month, anna.lost_this_month) == (4, 2)
 
 
+def test_a_plan_writing_no_leads_cell_leaves_every_lead_row_as_read() -> None:
+    cfg = config()
+    leads = [
+        lead(1, "To-do", amount=100, next_action_date=datetime(2026, 11, 20)),
+        lead(2, "Won", closed=date(2026, 11, 3)),
+    ]
+    snap = snapshot(leads)
+    planned = plan(snap, NOW, cfg)
+    assert not [cell for cell in planned.cells if cell.tab == snap.leads.ref]
+    rows, reader = lead_rows(snap, planned, cfg)
+    assert rows == list(reader.rows)
+    numbers(leads, cfg)  # asserts compute_rows == compute(lead_lines(...))
+
+
 # ---- when the tab is written -----------------------------------------------------------
 
 
