@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -173,13 +173,18 @@ def lead_rows(
         if cell.tab is ref or (cell.tab.tab == ref.tab and cell.tab == ref):
             written.setdefault(cell.row, {})[cell.field] = cell.value
     # A row reads as the pass read it unless the plan writes a cell a line shows (a Sync
-    # note or a Folder changes nothing here); then it is read again with the writes.
-    rows = [
-        reader.reread(cells, row.values, writes)
-        if (writes := written.get(row.number)) and not _LINE_CELLS.isdisjoint(writes)
-        else cells
-        for row, cells in zip(tab.rows, reader.rows, strict=True)
-    ]
+    # note or a Folder changes nothing here); then it is read again with the writes. A plan
+    # that writes no Leads cell (an idle pass's) leaves every row as read: one copy.
+    rows = (
+        [
+            reader.reread(cells, row.values, writes)
+            if (writes := written.get(row.number)) and not _LINE_CELLS.isdisjoint(writes)
+            else cells
+            for row, cells in zip(tab.rows, reader.rows, strict=True)
+        ]
+        if written
+        else list(reader.rows)
+    )
     rows += [
         reader.read(append.values)
         for append in plan.appends
@@ -339,6 +344,9 @@ def compute_rows(
     probability, steps, pairs, owners = tally.probability, tally.steps, tally.pairs, tally.owners
     sums: dict[tuple[str, str], tuple[_Sum, _Sum, float]] = {}
     month, year = today.month, today.year
+    # The Closed dates the plan stamps (a date, the same on every lead it closes), read once
+    # here: the reader keeps what it read of text and whole numbers only.
+    stamped: dict[date, datetime | None] = {}
     for cells in rows:
         lead_id = cells.lead_id
         # No ID: no lead. A duplicated ID is a row problem; the lead counts once.
@@ -352,8 +360,15 @@ def compute_rows(
             counts = owners[owner] = [0, 0, 0, 0, 0]
         if status is not todo and status is not standby:
             # Not open (or no status): it counts only if closed this month (_Tally.closed).
-            if cells.closed is not None:
-                closed = reader.date(cells.closed)[0]
+            value = cells.closed
+            if value is not None:
+                if type(value) is date:
+                    found_closed = stamped.get(value)
+                    if found_closed is None:
+                        found_closed = stamped[value] = reader.date(value)[0]
+                    closed = found_closed
+                else:
+                    closed = reader.date(value)[0]
                 if closed is not None and closed.month == month and closed.year == year:
                     if status is won:
                         counts[3] += 1

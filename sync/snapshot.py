@@ -174,17 +174,19 @@ class Picker:
         """
         picked: list[tuple[CellValue, ...]] = []
         add = picked.append
+        # The fields' positions held in locals, read again only after a call that may have
+        # located them for another tab: a row of a tab seen already costs no attribute look-up.
+        # No columns (None) where the tab lacks a field picked: each row takes the call then.
+        at, columns, top = self._at, self._columns if self._whole else None, self._top
         for row in rows:
             values = row.values
-            if (
-                type(values) is CellsView
-                and values._columns is self._columns
-                and self._whole
-                and len(values._cells) >= self._top
-            ):
-                add(self._at(values._cells))
-            else:
-                add(self(values))  # which also locates the fields of a tab first seen
+            if type(values) is CellsView and values._columns is columns:
+                cells = values._cells
+                if len(cells) >= top:
+                    add(at(cells))
+                    continue
+            add(self(values))  # which also locates the fields of a tab first seen
+            at, columns, top = self._at, self._columns if self._whole else None, self._top
         return picked
 
     def _locate(self, columns: Mapping[str, int]) -> None:

@@ -54,6 +54,7 @@ def test_picking_each_row_of_a_tab_is_picking_them_one_by_one() -> None:
         Row(5, CellsView(["p", "q", "r", "s"], other)),  # another tab's positions
         Row(6, CellsView(["x", "", None, "-", "last", "beyond"], COLUMNS)),
         Row(7, CellsView([], COLUMNS)),
+        Row(8, CellsView(["y", 2, 3.5, "-", "end"], COLUMNS)),  # in reach again, after a call
     ]
     for keys in (("d", "a", "c", "b"), ("d", "a", "missing", "c", "b"), ("b",)):
         assert Picker(keys).each(rows) == [Picker(keys)(row.values) for row in rows]

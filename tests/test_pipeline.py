@@ -273,6 +273,37 @@ def test_a_pass_counts_as_compute_does_over_every_kind_of_lead() -> None:
     assert [line.owner for line in result.owners][:3] == ["Anna", "anna", "bruno"]
 
 
+def test_closed_dates_many_leads_share_count_as_each_would_alone() -> None:
+    # compute_rows reads a Closed date once per value: the leads a pass stamps share one.
+    leads = [
+        lead(1, "Won"),  # 1 to 3: stamped with today by the plan
+        lead(2, "Lost"),
+        lead(3, "Won"),
+        lead(4, "Won", closed=date(2026, 10, 30)),
+        lead(5, "Lost", closed=date(2026, 10, 30)),
+        lead(6, "Won", closed=date(2026, 11, 1)),
+        lead(7, "Won", closed=datetime(2026, 11, 2, 10, 0)),
+        lead(8, "Lost", closed=date(2026, 11, 1)),
+    ]
+    result = numbers(leads)  # asserts compute_rows == compute(lead_lines(...))
+    anna = result.owners[0]
+    assert (anna.won_this_month, anna.lost_this_month) == (4, 2)
+
+
+def test_a_plan_writing_no_leads_cell_leaves_every_lead_row_as_read() -> None:
+    cfg = config()
+    leads = [
+        lead(1, "To-do", amount=100, next_action_date=datetime(2026, 11, 20)),
+        lead(2, "Won", closed=date(2026, 11, 3)),
+    ]
+    snap = snapshot(leads)
+    planned = plan(snap, NOW, cfg)
+    assert not [cell for cell in planned.cells if cell.tab == snap.leads.ref]
+    rows, reader = lead_rows(snap, planned, cfg)
+    assert rows == list(reader.rows)
+    numbers(leads, cfg)  # asserts compute_rows == compute(lead_lines(...))
+
+
 # ---- when the tab is written -----------------------------------------------------------
 
 
