@@ -92,8 +92,13 @@ class Pipeline:
         return (self.today - lead.due).days if lead.due is not None else 0
 
 
+# Looked up once: in Python 3.11 a member looked up on its enum class is a Python-level call,
+# and is_overdue is asked of every To-do lead.
+_TODO = LeadStatus.TODO
+
+
 def is_overdue(lead: LeadLine, today: date) -> bool:
-    return lead.status is LeadStatus.TODO and lead.due is not None and lead.due < today
+    return lead.status is _TODO and lead.due is not None and lead.due < today
 
 
 # The cells a LeadLine is made of (see _line).

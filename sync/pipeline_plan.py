@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sync.config import Config
 from sync.lead_cells import LeadsReader
-from sync.model import LeadStatus
-from sync.pipeline import Pipeline, compute_rows, lead_rows
+from sync.pipeline import Pipeline, compute_rows, is_overdue, lead_rows
 from sync.plan import Plan, Problem, RewriteTab
 from sync.snapshot import CellValue, Snapshot
 
@@ -63,13 +62,7 @@ def pipeline_grid(pipeline: Pipeline) -> Grid:
             )
         )
     today = pipeline.today
-    # is_overdue(lead, today) inline: a call per To-do lead cost more than its test.
-    todo = LeadStatus.TODO
-    overdue = [
-        lead
-        for lead in pipeline.todo
-        if lead.status is todo and lead.due is not None and lead.due < today
-    ]
+    overdue = [lead for lead in pipeline.todo if is_overdue(lead, today)]
     rows += [(), (f"Overdue To-do leads ({len(overdue)})",), OVERDUE_HEADER]
     # Many overdue leads share their day: each day is written out once.
     shown: dict[date, tuple[str, int]] = {}
