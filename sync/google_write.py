@@ -24,12 +24,14 @@ from sync.errors import BackendError, RequestRejected, RetryPass
 from sync.google_cells import (
     DATED_FIELDS,
     VALUE_FIELDS,
+    RowTemplate,
     cell_data,
     fields_of,
     from_api,
     from_cell_data,
     quote_tab,
     row_range_parts,
+    row_template,
 )
 from sync.google_client import SheetsClient
 from sync.google_reply import (
@@ -265,10 +267,7 @@ class Writer:
                 or type(value) is date
                 or (type(value) is datetime and value.tzinfo is None)
             ):
-                found = dated.get(value)
-                if found is None:
-                    data = self._data(value)
-                    found = dated[value] = (_ENCODE(data), fields_of(data).encode())
+                found = dated.get(value) or self._dated_json(value)
                 fragment = _CELL_JSON % (found[0], found[1], sheet_id, index, column)
             else:
                 requests.append(self._cell(write.tab, write.at, key, value))
@@ -335,6 +334,9 @@ class Writer:
         by_tab: dict[str, list[dict[str, Any] | msgspec.Raw]] = {}
         dated: set[str] = set()
         widths: dict[str, int] = {}
+        # Rows of a tab mostly set the same fields to values of the same types: one template
+        # for each such shape (tab, keys, types), made when first seen in this write.
+        shapes: dict[tuple[Any, ...], RowTemplate | None] = {}
         for append in plan.appends:
             ref = append.tab
             if ref.workbook != mine:
@@ -345,12 +347,22 @@ class Writer:
             if width is None:
                 refs[name] = ref
                 width = widths[name] = max(columns.values())
+            values = append.values
+            shape = (name, *values, *map(type, values.values()))
             try:
-                line, has_date = self._append_json(append.values, columns, width)
+                template = shapes[shape]
+            except KeyError:
+                template = shapes[shape] = _append_template(values, columns, width)
+            try:
+                if template is None:
+                    line, has_date = self._append_json(values, columns, width)
+                else:
+                    line = msgspec.Raw(template.fill(list(values.values()), self._date_json))
+                    has_date = bool(template.dates)
             except (msgspec.EncodeError, UnicodeEncodeError, OverflowError):
                 # What msgspec cannot write (a lone surrogate) stays a dict, for the body's
                 # encoder to fall back on the standard library as before.
-                row, has_date = self._append_data(append.values, columns, width)
+                row, has_date = self._append_data(values, columns, width)
                 by_tab.setdefault(name, []).append(row)
             else:
                 by_tab.setdefault(name, []).append(line)
@@ -367,12 +379,26 @@ class Writer:
                 }
             )
 
+    def _date_json(self, value: date | datetime) -> bytes:
+        """cell_data(value) encoded, remembered for each day as _row_requests does."""
+        if type(value) is datetime and value.tzinfo is not None:  # not remembered: see _data
+            return _ENCODE(cell_data(value))
+        found = self._dated.get(value)
+        return (found or self._dated_json(value))[0]
+
+    def _dated_json(self, value: CellValue) -> tuple[bytes, bytes]:
+        """(CellData, fields) of None, a date or a naive datetime, encoded, one for each."""
+        found = self._dated.get(value)
+        if found is None:
+            data = self._data(value)
+            found = self._dated[value] = (_ENCODE(data), fields_of(data).encode())
+        return found
+
     def _append_json(
         self, values: Mapping[str, CellValue], columns: dict[str, int], width: int
     ) -> tuple[msgspec.Raw, bool]:
         """_append_data's RowData as the body's encoder writes it, and whether it holds a
-        date: a busy pass appends thousands of cells, and a row encoded here is not two
-        dicts a cell made, walked by the encoder and freed."""
+        date, cell by cell: for a row of values no template is made for."""
         line = [b"{}"] * width  # an empty cell's CellData
         has_date = False
         for key, value in values.items():
@@ -656,6 +682,17 @@ class Writer:
                 if number > header and any(c not in ("", None) for c in cells)
             }
         return fresh
+
+
+def _append_template(
+    values: Mapping[str, CellValue], columns: dict[str, int], width: int
+) -> RowTemplate | None:
+    """The template of rows appended to a tab of these columns that set these keys to values
+    of these types, in this order."""
+    placed = [
+        (columns[key] - 1 if key in columns else None, type(value)) for key, value in values.items()
+    ]
+    return row_template(width, placed)
 
 
 def _swappable(write: _RowWrite) -> bool:
