@@ -13,7 +13,7 @@ on the row it was meant for, found again by its content.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeAlias
@@ -75,14 +75,18 @@ Cells = list[CellValue]
 # A cell's updateCells request as the body's encoder writes it (keys in _cell's order, no
 # spaces), filled in per cell: a busy pass writes thousands of cells, and a ready fragment
 # is neither five dicts and two lists made, walked by the encoder and freed, each.
+# The sheet and column are filled in first, once for each field of a tab (%%b, %%d: left for
+# the cell's CellData and fields, or text, and its row).
 _CELL_JSON = (
-    b'{"updateCells":{"rows":[{"values":[%b]}],"fields":"%b",'
-    b'"start":{"sheetId":%d,"rowIndex":%d,"columnIndex":%d}}}'
+    b'{"updateCells":{"rows":[{"values":[%%b]}],"fields":"%%b",'
+    b'"start":{"sheetId":%d,"rowIndex":%%d,"columnIndex":%d}}}'
 )
 _TEXT_CELL_JSON = (
-    b'{"updateCells":{"rows":[{"values":[{"userEnteredValue":{"stringValue":%b}}]}],'
-    b'"fields":"userEnteredValue","start":{"sheetId":%d,"rowIndex":%d,"columnIndex":%d}}}'
+    b'{"updateCells":{"rows":[{"values":[{"userEnteredValue":{"stringValue":%%b}}]}],'
+    b'"fields":"userEnteredValue","start":{"sheetId":%d,"rowIndex":%%d,"columnIndex":%d}}}'
 )
+# What _cell writes for '' (and None): no value.
+_EMPTY_CELL = (b"{}", b"userEnteredValue")
 _ENCODE = msgspec.json.Encoder().encode
 # An appended text cell's CellData, encoded (_append_json).
 _APPEND_TEXT = b'{"userEnteredValue":{"stringValue":%b}}'
@@ -235,46 +239,65 @@ class Writer:
         }
 
     def _row_requests(
-        self, write: _RowWrite, requests: list[Request], swaps: dict[_RowWrite, int]
+        self, writes: Iterable[_RowWrite], requests: list[Request], swaps: dict[_RowWrite, int]
     ) -> None:
-        # _cell's request, encoded here (see _CELL_JSON): text, the most cells, and dates, the
-        # same few days over and over, as fragments; anything else as _cell builds it.
-        tab = self._tab(write.tab)
-        sheet_id, columns, index = tab.sheet_id, tab.columns, write.at - 1
+        """The requests of these writes, in order: _cell's for each cell, encoded here (see
+        _CELL_JSON) for text, the most cells, and dates, the same few days over and over, as
+        _cell builds it for anything else; a findReplace for a flag that can be swapped; the
+        strike of a struck row."""
+        ref: TabRef | None = None
+        # A tab's fragments by field with its sheet and the field's column filled in, made
+        # once each, so that a cell's fragment is one format of its value and row.
+        texts: dict[str, bytes] = {}
+        others: dict[str, bytes] = {}
+        sheet_id = 0
+        columns: dict[str, int] = {}
         dated = self._dated
-        for key, value in write.cells.items():
-            if key == "flag" and _swappable(write):
-                swaps[write] = len(requests)
-                requests.append(
-                    self._swap(write.tab, write.at, key, str(write.expect[key]), str(value))
-                )
-                continue
-            column = columns[key] - 1
-            if type(value) is str:
-                try:
-                    text = _ENCODE(value) if value else None
-                except UnicodeEncodeError:  # a lone surrogate: the body's encoder falls back
-                    requests.append(self._cell(write.tab, write.at, key, value))
+        for write in writes:
+            if write.tab is not ref:  # writes come tab after tab
+                ref = write.tab
+                tab = self._tab(ref)
+                sheet_id, columns = tab.sheet_id, tab.columns
+                texts = {}
+                others = {}
+            index = write.at - 1
+            for key, value in write.cells.items():
+                if key == "flag" and _swappable(write):
+                    swaps[write] = len(requests)
+                    requests.append(
+                        self._swap(ref, write.at, key, str(write.expect[key]), str(value))
+                    )
                     continue
-                if text is None:
-                    fragment = _CELL_JSON % (b"{}", b"userEnteredValue", sheet_id, index, column)
+                if type(value) is str:
+                    if value:
+                        try:
+                            text = _ENCODE(value)
+                        except UnicodeEncodeError:  # a lone surrogate: the body's encoder
+                            requests.append(self._cell(ref, write.at, key, value))  # falls back
+                            continue
+                        template = texts.get(key)
+                        if template is None:
+                            template = texts[key] = _TEXT_CELL_JSON % (sheet_id, columns[key] - 1)
+                        requests.append(msgspec.Raw(template % (text, index)))
+                        continue
+                    found = _EMPTY_CELL
+                # Naive only, as in _data: aware datetimes can be equal at different wall-clock
+                # times.
+                elif (
+                    value is None
+                    or type(value) is date
+                    or (type(value) is datetime and value.tzinfo is None)
+                ):
+                    found = dated.get(value) or self._dated_json(value)
                 else:
-                    fragment = _TEXT_CELL_JSON % (text, sheet_id, index, column)
-            # Naive only, as in _data: aware datetimes can be equal at different wall-clock
-            # times.
-            elif (
-                value is None
-                or type(value) is date
-                or (type(value) is datetime and value.tzinfo is None)
-            ):
-                found = dated.get(value) or self._dated_json(value)
-                fragment = _CELL_JSON % (found[0], found[1], sheet_id, index, column)
-            else:
-                requests.append(self._cell(write.tab, write.at, key, value))
-                continue
-            requests.append(msgspec.Raw(fragment))
-        if write.strike:
-            requests.append(self._strike(write.tab, write.at, True))
+                    requests.append(self._cell(ref, write.at, key, value))
+                    continue
+                template = others.get(key)
+                if template is None:
+                    template = others[key] = _CELL_JSON % (sheet_id, columns[key] - 1)
+                requests.append(msgspec.Raw(template % (found[0], found[1], index)))
+            if write.strike:
+                requests.append(self._strike(ref, write.at, True))
 
     def _groups(self, plan: Plan) -> list[_RowWrite]:
         mine = self.state.spreadsheet
@@ -490,8 +513,7 @@ class Writer:
         self._columns(plan, requests)
         groups = self._groups(plan)
         swaps: dict[_RowWrite, int] = {}
-        for group in groups:
-            self._row_requests(group, requests, swaps)
+        self._row_requests(groups, requests, swaps)
         self._appends(plan, requests)
         created = rewrite_requests(plan, self.state, requests)
         if not requests:
@@ -612,7 +634,7 @@ class Writer:
                 if target is not None:
                     again = replace(write, at=target)
                     moved.append(again)
-                    self._row_requests(again, redo, new_swaps)
+                    self._row_requests([again], redo, new_swaps)
             if not moved:
                 return
             # Every undo before any redo: a redo may go to a row another write hit by mistake.

@@ -62,7 +62,7 @@ def _bodies(values: list[CellValue], row: int = 42) -> tuple[list[Any], list[Any
     for start in range(0, len(values), len(KEYS)):
         chunk = values[start : start + len(KEYS)]
         write = _RowWrite(REF, row, row, dict(zip(KEYS, chunk, strict=False)), {})
-        writer._row_requests(write, got, {})
+        writer._row_requests([write], got, {})
     expected = [
         writer._cell(REF, row, KEYS[n % len(KEYS)], value) for n, value in enumerate(values)
     ]
