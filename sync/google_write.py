@@ -134,8 +134,8 @@ class _RowWrite:
     tab: TabRef
     row: int  # where the pass read the row
     at: int  # where this write goes (the same, unless the row moved)
-    cells: Mapping[str, CellValue]
-    expect: Mapping[str, CellValue]
+    cells: dict[str, CellValue]
+    expect: dict[str, CellValue]
     strike: bool = False
 
 
@@ -303,31 +303,35 @@ class Writer:
         mine = self.state.spreadsheet
         # Keyed by tab name, not TabRef (all of this spreadsheet): str hashes in C.
         refs: dict[str, TabRef] = {}
-        # (cells, expect) of each row, one lookup a change.
-        rows: dict[tuple[str, int], tuple[dict[str, CellValue], dict[str, CellValue]]] = {}
-        struck: set[tuple[str, int]] = set()
+        rows: dict[tuple[str, int], _RowWrite] = {}
         for change in plan.cells:
             ref = change.tab
             if ref.workbook == mine:
                 key = (ref.tab, change.row)
                 found = rows.get(key)
-                if found is None:
-                    refs.setdefault(ref.tab, ref)  # a tab's first change starts a row
-                    rows[key] = ({change.field: change.value}, dict(change.expect))
+                if found is None:  # a tab's first change starts a row
+                    rows[key] = _RowWrite(
+                        refs.setdefault(ref.tab, ref),
+                        change.row,
+                        change.row,
+                        {change.field: change.value},
+                        dict(change.expect),
+                    )
                 else:
-                    found[0][change.field] = change.value
-                    found[1].update(change.expect)
+                    found.cells[change.field] = change.value
+                    found.expect.update(change.expect)
         for strike in plan.strikes:
             ref = strike.tab
             if ref.workbook == mine:
                 key = (ref.tab, strike.row)
-                refs.setdefault(ref.tab, ref)
-                struck.add(key)
-                rows.setdefault(key, ({}, {}))[1].update(strike.expect)
-        return [
-            _RowWrite(refs[name], row, row, values, expect, (name, row) in struck)
-            for (name, row), (values, expect) in rows.items()
-        ]
+                found = rows.get(key)
+                if found is None:
+                    found = rows[key] = _RowWrite(
+                        refs.setdefault(ref.tab, ref), strike.row, strike.row, {}, {}
+                    )
+                found.strike = True
+                found.expect.update(strike.expect)
+        return list(rows.values())
 
     def _columns(self, plan: Plan, requests: list[Request]) -> None:
         for add in plan.add_columns:
