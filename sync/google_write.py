@@ -87,6 +87,16 @@ _TEXT_CELL_JSON = (
 )
 # What _cell writes for '' (and None): no value.
 _EMPTY_CELL = (b"{}", b"userEnteredValue")
+# A number's CellData (int or float, not bool), with %b for the number's JSON.
+_NUMBER_DATA = b'{"userEnteredValue":{"numberValue":%b}}'
+# _swap's request as the body's encoder writes it: the text read and the flag's new text
+# (%b, encoded), the sheet, the row (0-based, then 1-based) and the column (0-based, then
+# 1-based).
+_SWAP_JSON = (
+    b'{"findReplace":{"find":%b,"replacement":%b,"matchCase":true,"matchEntireCell":true,'
+    b'"searchByRegex":false,"includeFormulas":false,"range":{"sheetId":%d,'
+    b'"startRowIndex":%d,"endRowIndex":%d,"startColumnIndex":%d,"endColumnIndex":%d}}}'
+)
 _ENCODE = msgspec.json.Encoder().encode
 # An appended text cell's CellData, encoded (_append_json).
 _APPEND_TEXT = b'{"userEnteredValue":{"stringValue":%b}}'
@@ -264,9 +274,21 @@ class Writer:
             for key, value in write.cells.items():
                 if key == "flag" and _swappable(write):
                     swaps[write] = len(requests)
-                    requests.append(
-                        self._swap(ref, write.at, key, str(write.expect[key]), str(value))
-                    )
+                    old, new = str(write.expect[key]), str(value)
+                    column = columns[key] - 1
+                    try:
+                        swap = _SWAP_JSON % (
+                            _ENCODE(old),
+                            _ENCODE(new),
+                            sheet_id,
+                            index,
+                            write.at,
+                            column,
+                            column + 1,
+                        )
+                        requests.append(msgspec.Raw(swap))
+                    except UnicodeEncodeError:  # a lone surrogate: the body's encoder falls back
+                        requests.append(self._swap(ref, write.at, key, old, new))
                     continue
                 if type(value) is str:
                     if value:
@@ -289,6 +311,8 @@ class Writer:
                     or (type(value) is datetime and value.tzinfo is None)
                 ):
                     found = dated.get(value) or self._dated_json(value)
+                elif type(value) is int or type(value) is float:
+                    found = (_NUMBER_DATA % _ENCODE(value), b"userEnteredValue")
                 else:
                     requests.append(self._cell(ref, write.at, key, value))
                     continue
