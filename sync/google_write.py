@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeAlias
 
@@ -137,10 +137,10 @@ class SheetState:
     sheet_ids: set[int] = field(default_factory=set)
 
 
-# Told apart by identity: two may name the same row. Not frozen: a frozen dataclass sets each
-# field through object.__setattr__, and a busy pass makes thousands (nothing changes them).
-@dataclass(eq=False, slots=True)
-class _RowWrite:
+# Told apart by identity (eq=False): two may name the same row. A Struct, not a dataclass: a
+# busy pass makes thousands (one for each row it writes), and a Struct is made in C, without
+# a dataclass __init__'s Python frame. Not frozen: _groups fills the cells in as it meets them.
+class _RowWrite(msgspec.Struct, eq=False):
     tab: TabRef
     row: int  # where the pass read the row
     at: int  # where this write goes (the same, unless the row moved)
@@ -660,7 +660,7 @@ class Writer:
                     write, fresh[write.tab], skip[write.tab], write in changed, undo
                 )
                 if target is not None:
-                    again = replace(write, at=target)
+                    again = msgspec.structs.replace(write, at=target)
                     moved.append(again)
                     self._row_requests([again], redo, new_swaps)
             if not moved:
