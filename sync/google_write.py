@@ -578,12 +578,14 @@ class Writer:
         """The A1 ranges of the rows `writes` go to, each as wide as its tab."""
         ranges = []
         ref: TabRef | None = None
-        before = between = ""
+        # The row number joins the parts: before, number, between, number (and "" after).
+        # One join of a ready tuple instead of an f-string that formats the number twice.
+        parts: tuple[str, str, str] = ("", "", "")
         for write in writes:
             if write.tab is not ref:
                 ref = write.tab
-                before, between = row_range_parts(ref.tab, self._tab(ref).width)
-            ranges.append(f"{before}{write.at}{between}{write.at}")
+                parts = (*row_range_parts(ref.tab, self._tab(ref).width), "")
+            ranges.append(str(write.at).join(parts))
         return ranges
 
     def _missed(self, groups: list[_RowWrite], reply: Reply) -> list[_RowWrite]:
