@@ -487,8 +487,9 @@ class Writer:
         """Claim the lead numbers this write puts in the spreadsheet; (claimed, pruned)."""
         mine = self.state.spreadsheet
         # "lead_id": a hand-typed lead adopted in place (Rule 6) claims its number like any.
+        # The field first: it rules out most cells with one look, the spreadsheet takes two.
         ids = [
-            c.value for c in plan.cells if c.tab.workbook == mine and c.field in ("lead", "lead_id")
+            c.value for c in plan.cells if c.field in ("lead", "lead_id") and c.tab.workbook == mine
         ]
         ids += [a.values.get("lead_id") for a in plan.appends if a.tab.workbook == mine]
         numbers = {n for i in ids if isinstance(i, str) and (n := lead_number(prefix, i))}
