@@ -8,10 +8,13 @@ updateCells can name it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sync.google_cells import cell_data
+import msgspec
+
+from sync.google_cells import RowTemplate, cell_data, row_template
 from sync.plan import Plan
+from sync.snapshot import CellValue
 
 if TYPE_CHECKING:
     from sync.google_write import Request, SheetState
@@ -78,9 +81,36 @@ def rewrite_requests(plan: Plan, state: SheetState, requests: list[Request]) -> 
                         "endColumnIndex": columns,
                     },
                     # Text is written as text (stringValue), never parsed: Google's RAW.
-                    "rows": [{"values": [cell_data(v) for v in row]} for row in rewrite.rows],
+                    "rows": _rows(rewrite.rows),
                     "fields": "userEnteredValue",
                 }
             }
         )
     return created
+
+
+def _rows(rows: tuple[tuple[CellValue, ...], ...]) -> list[dict[str, Any] | msgspec.Raw]:
+    """Each row's RowData, {"values": [cell_data(value) for each value]}, encoded from the
+    template of its values' types (most lines of a Pipeline tab share a few); a row msgspec
+    cannot encode (a lone surrogate) or of a type no template is made for stays the dicts,
+    for the body's encoder to fall back on the standard library as before."""
+    templates: dict[tuple[type, ...], RowTemplate | None] = {}
+    out: list[dict[str, Any] | msgspec.Raw] = []
+    for row in rows:
+        kinds = tuple(map(type, row))
+        try:
+            template = templates[kinds]
+        except KeyError:
+            template = templates[kinds] = row_template(len(row), list(enumerate(kinds)))
+        if template is not None:
+            try:
+                out.append(msgspec.Raw(template.fill(row, _date_json)))
+                continue
+            except (msgspec.EncodeError, UnicodeEncodeError, OverflowError):
+                pass
+        out.append({"values": [cell_data(value) for value in row]})
+    return out
+
+
+def _date_json(value: Any) -> bytes:
+    return msgspec.json.encode(cell_data(value))

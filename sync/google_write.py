@@ -13,8 +13,8 @@ on the row it was meant for, found again by its content.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeAlias
 
@@ -24,12 +24,14 @@ from sync.errors import BackendError, RequestRejected, RetryPass
 from sync.google_cells import (
     DATED_FIELDS,
     VALUE_FIELDS,
+    RowTemplate,
     cell_data,
     fields_of,
     from_api,
     from_cell_data,
     quote_tab,
     row_range_parts,
+    row_template,
 )
 from sync.google_client import SheetsClient
 from sync.google_reply import (
@@ -73,13 +75,27 @@ Cells = list[CellValue]
 # A cell's updateCells request as the body's encoder writes it (keys in _cell's order, no
 # spaces), filled in per cell: a busy pass writes thousands of cells, and a ready fragment
 # is neither five dicts and two lists made, walked by the encoder and freed, each.
+# The sheet and column are filled in first, once for each field of a tab (%%b, %%d: left for
+# the cell's CellData and fields, or text, and its row).
 _CELL_JSON = (
-    b'{"updateCells":{"rows":[{"values":[%b]}],"fields":"%b",'
-    b'"start":{"sheetId":%d,"rowIndex":%d,"columnIndex":%d}}}'
+    b'{"updateCells":{"rows":[{"values":[%%b]}],"fields":"%%b",'
+    b'"start":{"sheetId":%d,"rowIndex":%%d,"columnIndex":%d}}}'
 )
 _TEXT_CELL_JSON = (
-    b'{"updateCells":{"rows":[{"values":[{"userEnteredValue":{"stringValue":%b}}]}],'
-    b'"fields":"userEnteredValue","start":{"sheetId":%d,"rowIndex":%d,"columnIndex":%d}}}'
+    b'{"updateCells":{"rows":[{"values":[{"userEnteredValue":{"stringValue":%%b}}]}],'
+    b'"fields":"userEnteredValue","start":{"sheetId":%d,"rowIndex":%%d,"columnIndex":%d}}}'
+)
+# What _cell writes for '' (and None): no value.
+_EMPTY_CELL = (b"{}", b"userEnteredValue")
+# A number's CellData (int or float, not bool), with %b for the number's JSON.
+_NUMBER_DATA = b'{"userEnteredValue":{"numberValue":%b}}'
+# _swap's request as the body's encoder writes it: the text read and the flag's new text
+# (%b, encoded), the sheet, the row (0-based, then 1-based) and the column (0-based, then
+# 1-based).
+_SWAP_JSON = (
+    b'{"findReplace":{"find":%b,"replacement":%b,"matchCase":true,"matchEntireCell":true,'
+    b'"searchByRegex":false,"includeFormulas":false,"range":{"sheetId":%d,'
+    b'"startRowIndex":%d,"endRowIndex":%d,"startColumnIndex":%d,"endColumnIndex":%d}}}'
 )
 _ENCODE = msgspec.json.Encoder().encode
 # An appended text cell's CellData, encoded (_append_json).
@@ -121,15 +137,15 @@ class SheetState:
     sheet_ids: set[int] = field(default_factory=set)
 
 
-# Told apart by identity: two may name the same row. Not frozen: a frozen dataclass sets each
-# field through object.__setattr__, and a busy pass makes thousands (nothing changes them).
-@dataclass(eq=False, slots=True)
-class _RowWrite:
+# Told apart by identity (eq=False): two may name the same row. A Struct, not a dataclass: a
+# busy pass makes thousands (one for each row it writes), and a Struct is made in C, without
+# a dataclass __init__'s Python frame. Not frozen: _groups fills the cells in as it meets them.
+class _RowWrite(msgspec.Struct, eq=False):
     tab: TabRef
     row: int  # where the pass read the row
     at: int  # where this write goes (the same, unless the row moved)
-    cells: Mapping[str, CellValue]
-    expect: Mapping[str, CellValue]
+    cells: dict[str, CellValue]
+    expect: dict[str, CellValue]
     strike: bool = False
 
 
@@ -233,79 +249,113 @@ class Writer:
         }
 
     def _row_requests(
-        self, write: _RowWrite, requests: list[Request], swaps: dict[_RowWrite, int]
+        self, writes: Iterable[_RowWrite], requests: list[Request], swaps: dict[_RowWrite, int]
     ) -> None:
-        # _cell's request, encoded here (see _CELL_JSON): text, the most cells, and dates, the
-        # same few days over and over, as fragments; anything else as _cell builds it.
-        tab = self._tab(write.tab)
-        sheet_id, columns, index = tab.sheet_id, tab.columns, write.at - 1
+        """The requests of these writes, in order: _cell's for each cell, encoded here (see
+        _CELL_JSON) for text, the most cells, and dates, the same few days over and over, as
+        _cell builds it for anything else; a findReplace for a flag that can be swapped; the
+        strike of a struck row."""
+        ref: TabRef | None = None
+        # A tab's fragments by field with its sheet and the field's column filled in, made
+        # once each, so that a cell's fragment is one format of its value and row.
+        texts: dict[str, bytes] = {}
+        others: dict[str, bytes] = {}
+        sheet_id = 0
+        columns: dict[str, int] = {}
         dated = self._dated
-        for key, value in write.cells.items():
-            if key == "flag" and _swappable(write):
-                swaps[write] = len(requests)
-                requests.append(
-                    self._swap(write.tab, write.at, key, str(write.expect[key]), str(value))
-                )
-                continue
-            column = columns[key] - 1
-            if type(value) is str:
-                try:
-                    text = _ENCODE(value) if value else None
-                except UnicodeEncodeError:  # a lone surrogate: the body's encoder falls back
-                    requests.append(self._cell(write.tab, write.at, key, value))
+        for write in writes:
+            if write.tab is not ref:  # writes come tab after tab
+                ref = write.tab
+                tab = self._tab(ref)
+                sheet_id, columns = tab.sheet_id, tab.columns
+                texts = {}
+                others = {}
+            index = write.at - 1
+            for key, value in write.cells.items():
+                if key == "flag" and _swappable(write):
+                    swaps[write] = len(requests)
+                    old, new = str(write.expect[key]), str(value)
+                    column = columns[key] - 1
+                    try:
+                        swap = _SWAP_JSON % (
+                            _ENCODE(old),
+                            _ENCODE(new),
+                            sheet_id,
+                            index,
+                            write.at,
+                            column,
+                            column + 1,
+                        )
+                        requests.append(msgspec.Raw(swap))
+                    except UnicodeEncodeError:  # a lone surrogate: the body's encoder falls back
+                        requests.append(self._swap(ref, write.at, key, old, new))
                     continue
-                if text is None:
-                    fragment = _CELL_JSON % (b"{}", b"userEnteredValue", sheet_id, index, column)
+                if type(value) is str:
+                    if value:
+                        try:
+                            text = _ENCODE(value)
+                        except UnicodeEncodeError:  # a lone surrogate: the body's encoder
+                            requests.append(self._cell(ref, write.at, key, value))  # falls back
+                            continue
+                        template = texts.get(key)
+                        if template is None:
+                            template = texts[key] = _TEXT_CELL_JSON % (sheet_id, columns[key] - 1)
+                        requests.append(msgspec.Raw(template % (text, index)))
+                        continue
+                    found = _EMPTY_CELL
+                # Naive only, as in _data: aware datetimes can be equal at different wall-clock
+                # times.
+                elif (
+                    value is None
+                    or type(value) is date
+                    or (type(value) is datetime and value.tzinfo is None)
+                ):
+                    found = dated.get(value) or self._dated_json(value)
+                elif type(value) is int or type(value) is float:
+                    found = (_NUMBER_DATA % _ENCODE(value), b"userEnteredValue")
                 else:
-                    fragment = _TEXT_CELL_JSON % (text, sheet_id, index, column)
-            # Naive only, as in _data: aware datetimes can be equal at different wall-clock
-            # times.
-            elif (
-                value is None
-                or type(value) is date
-                or (type(value) is datetime and value.tzinfo is None)
-            ):
-                found = dated.get(value)
-                if found is None:
-                    data = self._data(value)
-                    found = dated[value] = (_ENCODE(data), fields_of(data).encode())
-                fragment = _CELL_JSON % (found[0], found[1], sheet_id, index, column)
-            else:
-                requests.append(self._cell(write.tab, write.at, key, value))
-                continue
-            requests.append(msgspec.Raw(fragment))
-        if write.strike:
-            requests.append(self._strike(write.tab, write.at, True))
+                    requests.append(self._cell(ref, write.at, key, value))
+                    continue
+                template = others.get(key)
+                if template is None:
+                    template = others[key] = _CELL_JSON % (sheet_id, columns[key] - 1)
+                requests.append(msgspec.Raw(template % (found[0], found[1], index)))
+            if write.strike:
+                requests.append(self._strike(ref, write.at, True))
 
     def _groups(self, plan: Plan) -> list[_RowWrite]:
         mine = self.state.spreadsheet
         # Keyed by tab name, not TabRef (all of this spreadsheet): str hashes in C.
         refs: dict[str, TabRef] = {}
-        # (cells, expect) of each row, one lookup a change.
-        rows: dict[tuple[str, int], tuple[dict[str, CellValue], dict[str, CellValue]]] = {}
-        struck: set[tuple[str, int]] = set()
+        rows: dict[tuple[str, int], _RowWrite] = {}
         for change in plan.cells:
             ref = change.tab
             if ref.workbook == mine:
                 key = (ref.tab, change.row)
                 found = rows.get(key)
-                if found is None:
-                    refs.setdefault(ref.tab, ref)  # a tab's first change starts a row
-                    rows[key] = ({change.field: change.value}, dict(change.expect))
+                if found is None:  # a tab's first change starts a row
+                    rows[key] = _RowWrite(
+                        refs.setdefault(ref.tab, ref),
+                        change.row,
+                        change.row,
+                        {change.field: change.value},
+                        dict(change.expect),
+                    )
                 else:
-                    found[0][change.field] = change.value
-                    found[1].update(change.expect)
+                    found.cells[change.field] = change.value
+                    found.expect.update(change.expect)
         for strike in plan.strikes:
             ref = strike.tab
             if ref.workbook == mine:
                 key = (ref.tab, strike.row)
-                refs.setdefault(ref.tab, ref)
-                struck.add(key)
-                rows.setdefault(key, ({}, {}))[1].update(strike.expect)
-        return [
-            _RowWrite(refs[name], row, row, values, expect, (name, row) in struck)
-            for (name, row), (values, expect) in rows.items()
-        ]
+                found = rows.get(key)
+                if found is None:
+                    found = rows[key] = _RowWrite(
+                        refs.setdefault(ref.tab, ref), strike.row, strike.row, {}, {}
+                    )
+                found.strike = True
+                found.expect.update(strike.expect)
+        return list(rows.values())
 
     def _columns(self, plan: Plan, requests: list[Request]) -> None:
         for add in plan.add_columns:
@@ -335,6 +385,9 @@ class Writer:
         by_tab: dict[str, list[dict[str, Any] | msgspec.Raw]] = {}
         dated: set[str] = set()
         widths: dict[str, int] = {}
+        # Rows of a tab mostly set the same fields to values of the same types: one template
+        # for each such shape (tab, keys, types), made when first seen in this write.
+        shapes: dict[tuple[Any, ...], RowTemplate | None] = {}
         for append in plan.appends:
             ref = append.tab
             if ref.workbook != mine:
@@ -345,12 +398,22 @@ class Writer:
             if width is None:
                 refs[name] = ref
                 width = widths[name] = max(columns.values())
+            values = append.values
+            shape = (name, *values, *map(type, values.values()))
             try:
-                line, has_date = self._append_json(append.values, columns, width)
+                template = shapes[shape]
+            except KeyError:
+                template = shapes[shape] = _append_template(values, columns, width)
+            try:
+                if template is None:
+                    line, has_date = self._append_json(values, columns, width)
+                else:
+                    line = msgspec.Raw(template.fill(list(values.values()), self._date_json))
+                    has_date = bool(template.dates)
             except (msgspec.EncodeError, UnicodeEncodeError, OverflowError):
                 # What msgspec cannot write (a lone surrogate) stays a dict, for the body's
                 # encoder to fall back on the standard library as before.
-                row, has_date = self._append_data(append.values, columns, width)
+                row, has_date = self._append_data(values, columns, width)
                 by_tab.setdefault(name, []).append(row)
             else:
                 by_tab.setdefault(name, []).append(line)
@@ -367,12 +430,26 @@ class Writer:
                 }
             )
 
+    def _date_json(self, value: date | datetime) -> bytes:
+        """cell_data(value) encoded, remembered for each day as _row_requests does."""
+        if type(value) is datetime and value.tzinfo is not None:  # not remembered: see _data
+            return _ENCODE(cell_data(value))
+        found = self._dated.get(value)
+        return (found or self._dated_json(value))[0]
+
+    def _dated_json(self, value: CellValue) -> tuple[bytes, bytes]:
+        """(CellData, fields) of None, a date or a naive datetime, encoded, one for each."""
+        found = self._dated.get(value)
+        if found is None:
+            data = self._data(value)
+            found = self._dated[value] = (_ENCODE(data), fields_of(data).encode())
+        return found
+
     def _append_json(
         self, values: Mapping[str, CellValue], columns: dict[str, int], width: int
     ) -> tuple[msgspec.Raw, bool]:
         """_append_data's RowData as the body's encoder writes it, and whether it holds a
-        date: a busy pass appends thousands of cells, and a row encoded here is not two
-        dicts a cell made, walked by the encoder and freed."""
+        date, cell by cell: for a row of values no template is made for."""
         line = [b"{}"] * width  # an empty cell's CellData
         has_date = False
         for key, value in values.items():
@@ -410,8 +487,9 @@ class Writer:
         """Claim the lead numbers this write puts in the spreadsheet; (claimed, pruned)."""
         mine = self.state.spreadsheet
         # "lead_id": a hand-typed lead adopted in place (Rule 6) claims its number like any.
+        # The field first: it rules out most cells with one look, the spreadsheet takes two.
         ids = [
-            c.value for c in plan.cells if c.tab.workbook == mine and c.field in ("lead", "lead_id")
+            c.value for c in plan.cells if c.field in ("lead", "lead_id") and c.tab.workbook == mine
         ]
         ids += [a.values.get("lead_id") for a in plan.appends if a.tab.workbook == mine]
         numbers = {n for i in ids if isinstance(i, str) and (n := lead_number(prefix, i))}
@@ -464,8 +542,7 @@ class Writer:
         self._columns(plan, requests)
         groups = self._groups(plan)
         swaps: dict[_RowWrite, int] = {}
-        for group in groups:
-            self._row_requests(group, requests, swaps)
+        self._row_requests(groups, requests, swaps)
         self._appends(plan, requests)
         created = rewrite_requests(plan, self.state, requests)
         if not requests:
@@ -502,12 +579,14 @@ class Writer:
         """The A1 ranges of the rows `writes` go to, each as wide as its tab."""
         ranges = []
         ref: TabRef | None = None
-        before = between = ""
+        # The row number joins the parts: before, number, between, number (and "" after).
+        # One join of a ready tuple instead of an f-string that formats the number twice.
+        parts: tuple[str, str, str] = ("", "", "")
         for write in writes:
             if write.tab is not ref:
                 ref = write.tab
-                before, between = row_range_parts(ref.tab, self._tab(ref).width)
-            ranges.append(f"{before}{write.at}{between}{write.at}")
+                parts = (*row_range_parts(ref.tab, self._tab(ref).width), "")
+            ranges.append(str(write.at).join(parts))
         return ranges
 
     def _missed(self, groups: list[_RowWrite], reply: Reply) -> list[_RowWrite]:
@@ -584,9 +663,9 @@ class Writer:
                     write, fresh[write.tab], skip[write.tab], write in changed, undo
                 )
                 if target is not None:
-                    again = replace(write, at=target)
+                    again = msgspec.structs.replace(write, at=target)
                     moved.append(again)
-                    self._row_requests(again, redo, new_swaps)
+                    self._row_requests([again], redo, new_swaps)
             if not moved:
                 return
             # Every undo before any redo: a redo may go to a row another write hit by mistake.
@@ -656,6 +735,17 @@ class Writer:
                 if number > header and any(c not in ("", None) for c in cells)
             }
         return fresh
+
+
+def _append_template(
+    values: Mapping[str, CellValue], columns: dict[str, int], width: int
+) -> RowTemplate | None:
+    """The template of rows appended to a tab of these columns that set these keys to values
+    of these types, in this order."""
+    placed = [
+        (columns[key] - 1 if key in columns else None, type(value)) for key, value in values.items()
+    ]
+    return row_template(width, placed)
 
 
 def _swappable(write: _RowWrite) -> bool:

@@ -75,3 +75,22 @@ def test_rows_of_other_spreadsheets_are_not_appended() -> None:
     other = TabRef("another-sheet", "Prospects")
     writer._appends(Plan(appends=(AppendRow(other, {"f0": "x"}),)), got)
     assert got == []
+
+
+def test_rows_of_one_shape_share_a_template_and_keep_their_own_values() -> None:
+    rng = random.Random(5)
+    shapes = [rng.sample([*KEYS, "not a column"], 6) for _ in range(3)]
+    rows = []
+    for n in range(60):
+        keys = shapes[n % 3]
+        # The same types in the same keys, other values: "" among the texts, other days.
+        kinds = [VALUES[(n % 3) * 5 + k] for k in range(6)]
+        rows.append(
+            {
+                key: rng.choice([v for v in VALUES if type(v) is type(kind)])
+                for key, kind in zip(keys, kinds, strict=True)
+            }
+        )
+    got, expected = _requests(rows)
+    assert all(isinstance(r, msgspec.Raw) for r in got[0]["appendCells"]["rows"])
+    assert _encode({"requests": got}) == _encode({"requests": expected})

@@ -62,7 +62,7 @@ def _bodies(values: list[CellValue], row: int = 42) -> tuple[list[Any], list[Any
     for start in range(0, len(values), len(KEYS)):
         chunk = values[start : start + len(KEYS)]
         write = _RowWrite(REF, row, row, dict(zip(KEYS, chunk, strict=False)), {})
-        writer._row_requests(write, got, {})
+        writer._row_requests([write], got, {})
     expected = [
         writer._cell(REF, row, KEYS[n % len(KEYS)], value) for n, value in enumerate(values)
     ]
@@ -94,3 +94,19 @@ def test_a_lone_surrogate_still_goes_through_the_standard_library() -> None:
 def test_a_body_the_standard_library_cannot_write_still_fails_as_before() -> None:
     with pytest.raises(TypeError, match="not JSON serializable"):
         _encode({"requests": [msgspec.Raw(b"{}"), "\ud800", object()]})
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("+", "✓"), ('a "quoted" flag', "back \\ slash"), ("+", "Acmé 東京 😀"), ("+", "\ud800")],
+)
+def test_a_flag_swap_encodes_to_the_bytes_of_its_dict_request(old: str, new: str) -> None:
+    writer = _writer()
+    got: list[Any] = []
+    swaps: dict[_RowWrite, int] = {}
+    write = _RowWrite(REF, 42, 40, {"f3": "x", "flag": new}, {"flag": old})
+    writer.state.tabs[REF].columns["flag"] = 13
+    writer._row_requests([write], got, swaps)
+    assert swaps == {write: 1}
+    expected = [writer._cell(REF, 40, "f3", "x"), writer._swap(REF, 40, "flag", old, new)]
+    assert _encode({"requests": got}) == _encode({"requests": expected})
