@@ -98,8 +98,6 @@ _SWAP_JSON = (
     b'"startRowIndex":%d,"endRowIndex":%d,"startColumnIndex":%d,"endColumnIndex":%d}}}'
 )
 _ENCODE = msgspec.json.Encoder().encode
-# An appended text cell's CellData, encoded (_append_json).
-_APPEND_TEXT = b'{"userEnteredValue":{"stringValue":%b}}'
 # A request: a dict, or one already encoded (_row_requests) that the body's encoder copies.
 Request: TypeAlias = dict[str, Any] | msgspec.Raw
 
@@ -404,19 +402,19 @@ class Writer:
                 template = shapes[shape]
             except KeyError:
                 template = shapes[shape] = _append_template(values, columns, width)
-            try:
-                if template is None:
-                    line, has_date = self._append_json(values, columns, width)
-                else:
-                    line = msgspec.Raw(template.fill(list(values.values()), self._date_json))
+            row: dict[str, Any] | msgspec.Raw | None = None
+            if template is not None:
+                try:
+                    row = msgspec.Raw(template.fill(list(values.values()), self._date_json))
                     has_date = bool(template.dates)
-            except (msgspec.EncodeError, UnicodeEncodeError, OverflowError):
-                # What msgspec cannot write (a lone surrogate) stays a dict, for the body's
-                # encoder to fall back on the standard library as before.
+                except (msgspec.EncodeError, UnicodeEncodeError, OverflowError):
+                    pass
+            if row is None:
+                # A value no template is made for, or one msgspec cannot write (a lone
+                # surrogate): a dict, for the body's encoder to fall back on the standard
+                # library as before.
                 row, has_date = self._append_data(values, columns, width)
-                by_tab.setdefault(name, []).append(row)
-            else:
-                by_tab.setdefault(name, []).append(line)
+            by_tab.setdefault(name, []).append(row)
             if has_date:  # what fields_for says of the tab's rows
                 dated.add(name)
         for name, rows in by_tab.items():
@@ -444,27 +442,6 @@ class Writer:
             data = self._data(value)
             found = self._dated[value] = (_ENCODE(data), fields_of(data).encode())
         return found
-
-    def _append_json(
-        self, values: Mapping[str, CellValue], columns: dict[str, int], width: int
-    ) -> tuple[msgspec.Raw, bool]:
-        """_append_data's RowData as the body's encoder writes it, and whether it holds a
-        date, cell by cell: for a row of values no template is made for."""
-        line = [b"{}"] * width  # an empty cell's CellData
-        has_date = False
-        for key, value in values.items():
-            if key in columns:
-                if type(value) is str:
-                    if value:
-                        line[columns[key] - 1] = _APPEND_TEXT % _ENCODE(value)
-                    else:
-                        line[columns[key] - 1] = b"{}"
-                    continue
-                data = self._data(value)
-                line[columns[key] - 1] = _ENCODE(data)
-                if "userEnteredFormat" in data:
-                    has_date = True
-        return msgspec.Raw(b'{"values":[' + b",".join(line) + b"]}"), has_date
 
     def _append_data(
         self, values: Mapping[str, CellValue], columns: dict[str, int], width: int

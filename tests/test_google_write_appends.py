@@ -1,4 +1,4 @@
-"""Appended rows go out as pre-encoded JSON (google_write._append_json): the body they make
+"""Appended rows go out as pre-encoded JSON (google_cells.RowTemplate): the body they make
 must be the very bytes the dict rows (_append_data) made, and a row msgspec cannot encode
 must still reach the standard library's fallback as before."""
 
