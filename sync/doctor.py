@@ -12,8 +12,9 @@ from sync.config import Config, load_config
 from sync.engine import backend_for
 from sync.errors import LeadsyncError
 from sync.headers import header
+from sync.pipeline_plan import foreign_pipeline_tab
 from sync.planner import NEEDED_COLUMNS
-from sync.snapshot import Tab
+from sync.snapshot import RawTab, Tab
 from sync.workbook_check import check_workbook
 from sync.xlsx_files import owner_files
 
@@ -63,7 +64,19 @@ def check(config_path: Path, console: Console) -> bool:
         good(_tab_line(tab))
     flagged = sum(1 for t in snapshot.prospects for r in t.rows if r.text("flag") == "+")
     good(f"{flagged} prospect row(s) flagged + and waiting for the next sync")
+    if snapshot.pipeline is not None:
+        _pipeline_line(snapshot.pipeline, good, bad)
     return ok
+
+
+def _pipeline_line(tab: RawTab, good: Say, bad: Say) -> None:
+    name = f"Pipeline tab '{tab.ref.tab}'"
+    if not tab.exists:
+        good(f"{name} is not there yet: the next sync adds it")
+    elif (problem := foreign_pipeline_tab(tab)) is not None:
+        bad(f"{name}: {problem.message}")
+    else:
+        good(f"{name} is leadsync's: passes rewrite it when the numbers change")
 
 
 def _files(config: Config, config_path: Path, good: Say, bad: Say) -> None:

@@ -15,7 +15,7 @@ from sync.config import Config
 from sync.lead_cells import LeadsReader
 from sync.pipeline import Pipeline, compute_rows, is_overdue, lead_rows
 from sync.plan import Plan, Problem, RewriteTab
-from sync.snapshot import CellValue, Snapshot
+from sync.snapshot import CellValue, RawTab, Snapshot
 
 Grid = tuple[tuple[CellValue, ...], ...]
 
@@ -138,6 +138,26 @@ def pipeline_of(
     return compute_rows(rows, reader, today, config)
 
 
+def _not_ours(tab: RawTab, shown: list[list[CellValue]]) -> Problem | None:
+    """The problem with a tab of the Pipeline tab's name that leadsync did not write, as
+    `normalised` shows it; None when it is leadsync's own or empty."""
+    if not shown or shown[0][:1] == [TITLE]:
+        return None
+    # Someone's own tab of that name: rewriting it would lose their work.
+    return Problem(
+        str(tab.ref),
+        f"this tab holds something leadsync did not write (A1 is not '{TITLE}'), so it "
+        "is left as it is: rename it, or set tracker.pipeline_tab in leadsync.toml to a "
+        "tab leadsync may fill",
+    )
+
+
+def foreign_pipeline_tab(tab: RawTab) -> Problem | None:
+    """What every pass would report of the Pipeline tab as read (doctor asks before a pass):
+    a problem when it holds someone's own work, None when leadsync may fill it."""
+    return _not_ours(tab, normalised(tab.rows)) if tab.exists else None
+
+
 def with_pipeline(
     plan: Plan,
     snapshot: Snapshot,
@@ -153,14 +173,8 @@ def with_pipeline(
     shown = normalised(tab.rows)
     if tab.exists and shown == normalised(grid):
         return plan
-    if shown and shown[0][:1] != [TITLE]:
-        # Someone's own tab of that name: rewriting it would lose their work.
-        problem = Problem(
-            str(tab.ref),
-            f"this tab holds something leadsync did not write (A1 is not '{TITLE}'), so it "
-            "is left as it is: rename it, or set tracker.pipeline_tab in leadsync.toml to a "
-            "tab leadsync may fill",
-        )
+    problem = _not_ours(tab, shown)
+    if problem is not None:
         return replace(plan, problems=(*plan.problems, problem))
     verb = "rewrite" if tab.exists else "add the tab and write"
     return replace(

@@ -8,7 +8,7 @@ import openpyxl
 from factories import Cli, Team, make_team, prospect, workbook_values
 
 from sync.config import CONFIG_FILE, load_config
-from sync.templates import PROSPECTING_FILE, PROSPECTS_TAB, TRACKER_FILE
+from sync.templates import PIPELINE_TAB, PROSPECTING_FILE, PROSPECTS_TAB, TRACKER_FILE
 
 THREE_FILES = {PROSPECTING_FILE, TRACKER_FILE, CONFIG_FILE}
 
@@ -205,3 +205,46 @@ def test_doctor_counts_every_prospect_row_not_only_those_a_pass_reads(
     assert result.exit_code == 0, result.output
     assert "header on row 1, 31 rows" in result.output
     assert "1 prospect row(s) flagged +" in result.output
+
+
+def test_doctor_says_the_pipeline_tab_is_leadsyncs(tmp_path: Path, cli: Cli) -> None:
+    folder = tmp_path / "sales"
+    assert cli("init", folder, "--time-zone", "UTC").exit_code == 0
+
+    result = cli("doctor", "--config", folder / CONFIG_FILE)
+
+    assert result.exit_code == 0, result.output
+    assert f"Pipeline tab '{PIPELINE_TAB}' is leadsync's" in result.output
+
+
+def test_doctor_names_a_pipeline_tab_holding_someones_own_work(tmp_path: Path, cli: Cli) -> None:
+    folder = tmp_path / "sales"
+    assert cli("init", folder, "--time-zone", "UTC").exit_code == 0
+    team = _team(folder)
+    with team.editing(team.tracker) as workbook:
+        del workbook[PIPELINE_TAB]
+        workbook.create_sheet(PIPELINE_TAB)["A1"] = "My forecast"
+    before = workbook_values(folder / TRACKER_FILE)
+
+    result = cli("doctor", "--config", folder / CONFIG_FILE)
+
+    assert result.exit_code == 2
+    assert f"✗ Pipeline tab '{PIPELINE_TAB}': this tab holds something leadsync did not" in (
+        " ".join(result.output.split())
+    )
+    assert workbook_values(folder / TRACKER_FILE) == before
+
+
+def test_doctor_says_a_missing_pipeline_tab_comes_with_the_next_sync(
+    tmp_path: Path, cli: Cli
+) -> None:
+    folder = tmp_path / "sales"
+    assert cli("init", folder, "--time-zone", "UTC").exit_code == 0
+    team = _team(folder)
+    with team.editing(team.tracker) as workbook:
+        del workbook[PIPELINE_TAB]
+
+    result = cli("doctor", "--config", folder / CONFIG_FILE)
+
+    assert result.exit_code == 0, result.output
+    assert f"Pipeline tab '{PIPELINE_TAB}' is not there yet" in result.output
