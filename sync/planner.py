@@ -449,11 +449,16 @@ class _Planner:
     def _parse_prospect(self, tab: Tab, row: Row) -> Prospect | list[str]:
         get = row.values.get
         unresolved = row.unresolved
-        messages = [
-            f"{header(TabKind.PROSPECTS, key)} is a formula leadsync cannot see the result of "
-            "(the file was not saved by Excel since): open and save it in Excel, or type the value"
-            for key in sorted(unresolved)
-        ]
+        messages = (
+            [
+                f"{header(TabKind.PROSPECTS, key)} is a formula leadsync cannot see the result "
+                "of (the file was not saved by Excel since): open and save it in Excel, or type "
+                "the value"
+                for key in sorted(unresolved)
+            ]
+            if unresolved  # nearly always: no comprehension made and called for no formula
+            else []
+        )
         company = cell_text(get("company"))
         if not company and "company" not in unresolved:
             messages.append(
