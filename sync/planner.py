@@ -652,12 +652,17 @@ class _Planner:
                 continue
             wake = renewal - notice
             status = self._initial_status(wake)
-            values: dict[str, CellValue] = {key: row.get(key) for key in CARRIED}
+            # row.values.get, not row.get, and a loop, not a dict comprehension (see
+            # _create_lead): a call fewer per cell, and no function made and called per renewal.
+            get = row.values.get
+            values: dict[str, CellValue] = {}
+            for key in CARRIED:
+                values[key] = get(key)
             values.update(
                 lead_id=self._new_lead_id(),
                 created=self.created,
-                owner=row.get("owner"),
-                amount=row.get("amount"),
+                owner=get("owner"),
+                amount=get("amount"),
                 next_action=f"Renewal of {record.lead_id} on {day_text(renewal)}",
                 next_action_date=_as_cell_date(wake),
                 status=status.word(self.words),
