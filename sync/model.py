@@ -11,9 +11,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import Literal, NamedTuple
 
 from sync.snapshot import CellValue
 
@@ -134,15 +132,19 @@ def _typed_amount(value: str) -> float:
         ) from None
 
 
-class Prospect(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class Prospect(NamedTuple):
+    """A prospect row as the planner parsed it, for the lead it becomes.
+
+    A named tuple, not a validating model: every field comes from a parser that made it of its
+    type already, and a pass makes one per converted row (some 500 a busy pass).
+    """
 
     company: str
+    owner: str
     contact: str = ""
     email: str = ""
     phone: CellValue = None
     notes: str = ""
-    owner: str
     amount: float | None = None
     next_action: str = ""
     next_action_date: datetime | None = None

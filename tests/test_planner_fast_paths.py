@@ -51,17 +51,35 @@ def test_initial_dots_of_legal_forms_go() -> None:
 
 IDS = st.lists(
     st.one_of(
-        st.text(alphabet="L-0123456789٣x ", max_size=8),
+        st.text(alphabet="L-0123456789٣x \n", max_size=8),
         st.integers(min_value=0, max_value=10**6).map(lambda n: f"L-{n:04d}"),
     ),
     max_size=12,
 )
 
 
-@given(IDS, st.sampled_from(["L-", "", "F", "L-0"]))
+# Lists of one width, as a tracker's IDs mostly are (the path that compares them as text),
+# with a stray value now and then: another width, a line break, non-ASCII digits.
+ONE_WIDTH = st.lists(
+    st.one_of(
+        st.integers(min_value=0, max_value=999).map(lambda n: f"L-{n:03d}"),
+        st.sampled_from(["L-٣٣٣", "L-12\nL-99", "L-1\nL", "L-00", "L-1000", "L-12x", "x-123"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(st.one_of(IDS, ONE_WIDTH), st.sampled_from(["L-", "", "F", "L-0", "L\n", "\n"]))
 def test_sequence_finds_the_highest_number_as_the_loop_did(values: list[str], prefix: str) -> None:
     assert _sequence(prefix, values) == reference_sequence(prefix, values)
     assert _sequence(prefix, iter(values)) == reference_sequence(prefix, values)
+
+
+def test_sequence_of_one_width_reads_no_number_across_a_line_break() -> None:
+    assert _sequence("L-", ["L-12", "L-34\nL-56"]) == 12
+    assert _sequence("L-", ["L-12", "L-34", "L-56"]) == 56
+    assert _sequence("L-", ["L-0099", "L-0100", "L-0007"]) == 100
 
 
 CELLS = st.lists(st.sampled_from(["", " ", "x", 0, 1.5, None, False]), max_size=6)
