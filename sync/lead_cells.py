@@ -10,7 +10,7 @@ per reader. A reader belongs to one pass: its memos never outlive it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sync.config import Config
@@ -210,7 +210,7 @@ class LeadsReader:
         self._rows: tuple[LeadCells, ...] | None = None
         self._statuses: dict[str, tuple[LeadStatus | None, str]] = {}
         # Only text and whole numbers: True, 1 and 1.0 are one key to a dict, not one date.
-        self._dates: dict[str | int, tuple[datetime | None, str]] = {}
+        self._dates: dict[str | int | date, tuple[datetime | None, str]] = {}
         self._steps: dict[str, PipelineStep | None] = {}
 
     @property
@@ -275,7 +275,8 @@ class LeadsReader:
                 return from_serial(value, self.epoch), ""
             except DateError as error:
                 return None, str(error)
-        if type(value) is str or type(value) is int:
+        # A date as such too: the plan stamps the same day on every lead it closes.
+        if type(value) is str or type(value) is int or type(value) is date:
             found = self._dates.get(value)
             if found is None:
                 found = self._dates[value] = self._date(value)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -349,9 +349,6 @@ def compute_rows(
     probability, steps, pairs, owners = tally.probability, tally.steps, tally.pairs, tally.owners
     sums: dict[tuple[str, str], tuple[_Sum, _Sum, float]] = {}
     month, year = today.month, today.year
-    # The Closed dates the plan stamps (a date, the same on every lead it closes), read once
-    # here: the reader keeps what it read of text and whole numbers only.
-    stamped: dict[date, datetime | None] = {}
     for cells in rows:
         lead_id = cells.lead_id
         # No ID: no lead. A duplicated ID is a row problem; the lead counts once.
@@ -365,15 +362,8 @@ def compute_rows(
             counts = owners[owner] = [0, 0, 0, 0, 0]
         if status is not todo and status is not standby:
             # Not open (or no status): it counts only if closed this month (_Tally.closed).
-            value = cells.closed
-            if value is not None:
-                if type(value) is date:
-                    found_closed = stamped.get(value)
-                    if found_closed is None:
-                        found_closed = stamped[value] = reader.date(value)[0]
-                    closed = found_closed
-                else:
-                    closed = reader.date(value)[0]
+            if cells.closed is not None:
+                closed = reader.date(cells.closed)[0]
                 if closed is not None and closed.month == month and closed.year == year:
                     if status is won:
                         counts[3] += 1
