@@ -106,7 +106,7 @@ def fields_of(cell: dict[str, Any]) -> str:
 _ENCODE = msgspec.json.Encoder().encode
 # The CellData cell_data makes for a value of each type, as the body's encoder writes it, with
 # %b where the value's own JSON goes. A date's is made whole per value (see RowTemplate).
-_CELL_JSON: dict[type, bytes] = {
+CELL_DATA_JSON: dict[type, bytes] = {
     str: b'{"userEnteredValue":{"stringValue":%b}}',
     int: b'{"userEnteredValue":{"numberValue":%b}}',
     float: b'{"userEnteredValue":{"numberValue":%b}}',
@@ -162,7 +162,7 @@ def row_template(width: int, placed: Sequence[tuple[int | None, type]]) -> RowTe
             pieces[column] = b"%b"
             dates.append(position)
         else:
-            piece = _CELL_JSON.get(kind)
+            piece = CELL_DATA_JSON.get(kind)
             if piece is None:
                 return None
             pieces[column] = piece

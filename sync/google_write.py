@@ -22,6 +22,7 @@ import msgspec
 
 from sync.errors import BackendError, RequestRejected, RetryPass
 from sync.google_cells import (
+    CELL_DATA_JSON,
     DATED_FIELDS,
     VALUE_FIELDS,
     RowTemplate,
@@ -88,7 +89,7 @@ _TEXT_CELL_JSON = (
 # What _cell writes for '' (and None): no value.
 _EMPTY_CELL = (b"{}", b"userEnteredValue")
 # A number's CellData (int or float, not bool), with %b for the number's JSON.
-_NUMBER_DATA = b'{"userEnteredValue":{"numberValue":%b}}'
+_NUMBER_DATA = CELL_DATA_JSON[float]
 # _swap's request as the body's encoder writes it: the text read and the flag's new text
 # (%b, encoded), the sheet, the row (0-based, then 1-based) and the column (0-based, then
 # 1-based).
