@@ -29,13 +29,20 @@ def _say(message: str) -> None:
     print(f"leadsync: {message}", file=sys.stderr, flush=True)
 
 
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # google.auth without google
+        return False
+
+
 def _extensions() -> list[Any]:
     if os.environ.get(NATIVE["PURE_VARIABLE"], "") not in ("", "0"):
         return []
     missing = [
         name
         for name in ("mypyc", "msgspec", "gspread", "google.auth", "pydantic")
-        if importlib.util.find_spec(name) is None
+        if not _installed(name)
     ]
     if missing:
         _say(f"not compiling the engine ({', '.join(missing)} not installed here): pure Python")
