@@ -41,6 +41,7 @@ COMPILED = (
     "rules_adoption",
     "rules_followup",
     "rules_pipeline",
+    "snapshot",
 )
 # The mypyc group: its shared library is sync/_compiled__mypyc.<suffix> beside the modules.
 GROUP = "sync._compiled"
