@@ -2,13 +2,15 @@
 
 Only the standard library is used here, because this file runs before anything is installed.
 It makes `.venv` beside it, installs leadsync with its test tools into it (again only when
-pyproject.toml changed), then runs the demo or the whole check suite inside it.
+pyproject.toml changed), compiles the engine's hot modules with mypyc (again only when their
+sources changed; see sync/native.py), then runs the demo or the whole check suite inside it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -18,6 +20,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".leadsync-installed"
+# The sources of the last compile tried, so that a machine that cannot compile (no C
+# compiler) tries once per change of them, not on every run.
+TRIED = VENV / ".leadsync-compile-tried"
+# Tests run once more as Python source (LEADSYNC_PURE=1), as leadsync runs where it was not
+# compiled: the engine's own tests, which cover what the compiled modules do.
+PURE_TESTS = (
+    "tests/test_planner.py",
+    "tests/test_lead_cells.py",
+    "tests/test_rules_followup.py",
+    "tests/test_pipeline.py",
+    "tests/test_google_sync.py",
+    "tests/test_google_write_fragments.py",
+    "tests/test_native.py",
+)
 
 
 def venv_python() -> Path:
@@ -42,6 +58,27 @@ def ensure_environment() -> Path:
         subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
         STAMP.write_text(wanted)
     return python
+
+
+def ensure_compiled(python: str, force: bool = False) -> bool:
+    """Compile the engine's hot modules in place when their sources changed; say whether the
+    modules in place are compiled from the sources there."""
+    # sync/native.py run by path: it needs only the standard library, as this file does.
+    native = runpy.run_path(str(ROOT / "sync" / "native.py"))
+    wanted = native["digest"]()
+    stamp = ROOT / "sync" / native["DIGEST_FILE"]
+    if stamp.exists() and stamp.read_text().strip() == wanted:
+        return True
+    if not force and TRIED.exists() and TRIED.read_text() == wanted:
+        return False
+    print("Compiling the engine with mypyc (about a minute) ...", flush=True)
+    build = [python, "setup.py", "-q", "build_ext", "--inplace"]
+    subprocess.run(build, cwd=ROOT, stdout=subprocess.DEVNULL)
+    TRIED.write_text(wanted)
+    if stamp.exists() and stamp.read_text().strip() == wanted:
+        return True
+    print("The engine runs as Python source here (same results, more CPU): see above.")
+    return False
 
 
 def build_buttons_workbook(python: str) -> None:
@@ -86,22 +123,33 @@ def ensure_test_tools() -> None:
         subprocess.run(command, check=True, env=environment, stdout=subprocess.DEVNULL)
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], environment: dict[str, str] | None = None) -> int:
     print("$ " + " ".join(argv), flush=True)
-    return subprocess.run(argv, cwd=ROOT).returncode
+    return subprocess.run(argv, cwd=ROOT, env=environment).returncode
+
+
+USAGE = (
+    "usage: python3 dev.py demo [DIR]   |   python3 dev.py test [pytest args]   |   "
+    "python3 dev.py build"
+)
 
 
 def main() -> int:
     command = sys.argv[1] if len(sys.argv) > 1 else "help"
     rest = sys.argv[2:]
-    if command not in {"demo", "test"}:
-        print("usage: python3 dev.py demo [DIR]   |   python3 dev.py test [pytest args]")
+    if command not in {"demo", "test", "build"}:
+        print(USAGE)
         return 2
     python = str(ensure_environment())
+    compiled = ensure_compiled(python, force=command == "build")
+    if command == "build":
+        return 0 if compiled else 1
     build_buttons_workbook(python)
     if command == "demo":
         return run([python, "-m", "sync", "demo", *rest])
     ensure_test_tools()
+    # The tests check that the modules run compiled when they were (tests/test_native.py).
+    environment = {**os.environ, "LEADSYNC_EXPECT_COMPILED": "1" if compiled else ""}
     checks = [
         [python, "-m", "ruff", "check", "."],
         [python, "-m", "ruff", "format", "--check", "."],
@@ -109,9 +157,12 @@ def main() -> int:
         [python, "-m", "pytest", "-q", *rest],
     ]
     for check in checks:
-        code = run(check)
+        code = run(check, environment)
         if code != 0:
             return code
+    if compiled and not rest:
+        pure = {**environment, "LEADSYNC_PURE": "1", "LEADSYNC_EXPECT_COMPILED": ""}
+        return run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *PURE_TESTS], pure)
     return 0
 
 

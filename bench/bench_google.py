@@ -52,6 +52,7 @@ from sheets_standin.session import RedirectSession
 from standin_process import StandInProcess
 from team_data import DEFAULT_OWNER, NOW, TIME_ZONE, TeamData, add_size_arguments, generate
 
+from sync import BUILD
 from sync.config import CONFIG_FILE, Config, load_config
 from sync.engine import run
 from sync.google_auth import load_credentials, who
@@ -469,6 +470,8 @@ def _report(
         "verified": not failures,
         "verify_failures": failures,
         "python": platform.python_version(),
+        # compiled (mypyc), pure (Python source) or stale: see sync/native.py
+        "engine_build": BUILD,
         "gspread": gspread.__version__,
         "machine": _machine(),
     }
@@ -486,7 +489,7 @@ def _print_table(f: dict[str, Any]) -> None:
         f"({f['flags']:,} flagged +), {f['leads']:,} leads; engine: median of {f['repeat']} "
         f"run(s) after {len(f['warmup'])} warm-up run(s); naive loop: median of "
         f"{f['naive_repeat']} run(s); "
-        f"Python {f['python']}, gspread {f['gspread']}"
+        f"Python {f['python']}, gspread {f['gspread']}, engine {f['engine_build']}"
     )
     print(f"{'':24}{'busy pass':>14}{'idle pass':>14}{'naive loop':>14}")
     every = (busy, idle, naive)

@@ -53,6 +53,7 @@ from bench_google import (  # noqa: E402
 from standin_process import StandInProcess  # noqa: E402
 from team_data import NOW, add_size_arguments, generate  # noqa: E402
 
+from sync import BUILD  # noqa: E402
 from sync.config import Config  # noqa: E402
 from sync.engine import Report, run  # noqa: E402
 from sync.google_backend import GoogleBackend  # noqa: E402
@@ -183,6 +184,7 @@ def _report(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
             "leads": args.leads,
             "warmup": args.warmup,
             "measure": "callgrind instructions (Ir), PYTHONHASHSEED=0",
+            "engine_build": BUILD,  # compiled (mypyc), pure or stale: sync/native.py
         },
         "machine": _machine(),
         "target_ratio": TARGET_CPU_RATIO,

@@ -8,9 +8,14 @@ report = sync.run(config)
 print(report.plan.counts)
 """
 
-from sync.config import Config, load_config
-from sync.engine import Report, run
-from sync.errors import LeadsyncError
-from sync.planner import plan
+from sync.native import choose
 
-__all__ = ["Config", "LeadsyncError", "Report", "load_config", "plan", "run"]
+# Before any module mypyc may have compiled is imported: see sync/native.py.
+BUILD = choose(__path__[0])
+
+from sync.config import Config, load_config  # noqa: E402
+from sync.engine import Report, run  # noqa: E402
+from sync.errors import LeadsyncError  # noqa: E402
+from sync.planner import plan  # noqa: E402
+
+__all__ = ["BUILD", "Config", "LeadsyncError", "Report", "load_config", "plan", "run"]

@@ -135,9 +135,14 @@ class GoogleBackend:
 
     # ---- read -----------------------------------------------------------------------------
 
-    def read(self) -> Snapshot:
+    def _forget(self) -> None:
+        # A method, not two lines in read(): there, mypy (and so mypyc) would take the
+        # Pipeline tab for None to the end of read(), past the call that reads it.
         self._sheets.clear()
         self._pipeline = None
+
+    def read(self) -> Snapshot:
+        self._forget()
         config = self.config
         wanted: dict[str, list[tuple[str, TabKind, str]]] = {}
         wanted.setdefault(self.tracker, []).extend(

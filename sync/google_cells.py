@@ -66,8 +66,12 @@ def serial(moment: datetime | date) -> float:
     return (moment.replace(tzinfo=None) - EPOCH_1900).total_seconds() / 86400
 
 
-def cell_data(value: CellValue) -> dict[str, Any]:
-    """CellData that writes `value` literally: text is never parsed into a formula or number."""
+def cell_data(value: object) -> dict[str, Any]:
+    """CellData that writes `value` literally: text is never parsed into a formula or number.
+
+    A value of no type a cell holds (a Decimal) is written as its text: `object`, not
+    CellValue, so that compiled by mypyc this still takes it rather than raise.
+    """
     if type(value) is str:  # most cells, first: a write builds thousands of these
         return {"userEnteredValue": {"stringValue": value}} if value else {}
     if value is None or value == "":

@@ -45,6 +45,7 @@ from sync.google_reply import (
     unequal,
 )
 from sync.google_rewrite import rewrite_requests
+from sync.google_row_write import RowWrite
 from sync.plan import Plan
 from sync.planner import same
 from sync.snapshot import CellValue, TabRef
@@ -136,18 +137,6 @@ class SheetState:
     sheet_ids: set[int] = field(default_factory=set)
 
 
-# Told apart by identity (eq=False): two may name the same row. A Struct, not a dataclass: a
-# busy pass makes thousands (one for each row it writes), and a Struct is made in C, without
-# a dataclass __init__'s Python frame. Not frozen: _groups fills the cells in as it meets them.
-class _RowWrite(msgspec.Struct, eq=False):
-    tab: TabRef
-    row: int  # where the pass read the row
-    at: int  # where this write goes (the same, unless the row moved)
-    cells: dict[str, CellValue]
-    expect: dict[str, CellValue]
-    strike: bool = False
-
-
 def _same_row(a: Sequence[CellValue], b: Sequence[CellValue], skip: set[int]) -> bool:
     for index in range(max(len(a), len(b))):
         if index in skip:
@@ -191,7 +180,7 @@ class Writer:
             return found
         return cell_data(value)
 
-    def _written_columns(self, write: _RowWrite) -> set[int]:
+    def _written_columns(self, write: RowWrite) -> set[int]:
         tab = self._tab(write.tab)
         return {tab.columns[key] - 1 for key in write.cells}
 
@@ -248,7 +237,7 @@ class Writer:
         }
 
     def _row_requests(
-        self, writes: Iterable[_RowWrite], requests: list[Request], swaps: dict[_RowWrite, int]
+        self, writes: Iterable[RowWrite], requests: list[Request], swaps: dict[RowWrite, int]
     ) -> None:
         """The requests of these writes, in order: _cell's for each cell, encoded here (see
         _CELL_JSON) for text, the most cells, and dates, the same few days over and over, as
@@ -322,18 +311,18 @@ class Writer:
             if write.strike:
                 requests.append(self._strike(ref, write.at, True))
 
-    def _groups(self, plan: Plan) -> list[_RowWrite]:
+    def _groups(self, plan: Plan) -> list[RowWrite]:
         mine = self.state.spreadsheet
         # Keyed by tab name, not TabRef (all of this spreadsheet): str hashes in C.
         refs: dict[str, TabRef] = {}
-        rows: dict[tuple[str, int], _RowWrite] = {}
+        rows: dict[tuple[str, int], RowWrite] = {}
         for change in plan.cells:
             ref = change.tab
             if ref.workbook == mine:
                 key = (ref.tab, change.row)
                 found = rows.get(key)
                 if found is None:  # a tab's first change starts a row
-                    rows[key] = _RowWrite(
+                    rows[key] = RowWrite(
                         refs.setdefault(ref.tab, ref),
                         change.row,
                         change.row,
@@ -349,7 +338,7 @@ class Writer:
                 key = (ref.tab, strike.row)
                 found = rows.get(key)
                 if found is None:
-                    found = rows[key] = _RowWrite(
+                    found = rows[key] = RowWrite(
                         refs.setdefault(ref.tab, ref), strike.row, strike.row, {}, {}
                     )
                 found.strike = True
@@ -519,7 +508,7 @@ class Writer:
         claimed, pruned = self._claims(plan, prefix, requests)
         self._columns(plan, requests)
         groups = self._groups(plan)
-        swaps: dict[_RowWrite, int] = {}
+        swaps: dict[RowWrite, int] = {}
         self._row_requests(groups, requests, swaps)
         self._appends(plan, requests)
         created = rewrite_requests(plan, self.state, requests)
@@ -544,7 +533,7 @@ class Writer:
         entries = meta.get("developerMetadata", [])
         return claims_in(entries) | reservations_in(entries)
 
-    def _send(self, requests: list[Request], check: list[_RowWrite]) -> Reply:
+    def _send(self, requests: list[Request], check: list[RowWrite]) -> Reply:
         body: dict[str, Any] = {"requests": requests}
         if check:
             body["includeSpreadsheetInResponse"] = True
@@ -553,7 +542,7 @@ class Writer:
             return self.client.batch_update_as(self.state.spreadsheet, body, REPLY_FIELDS, Reply)
         return self.client.batch_update_as(self.state.spreadsheet, body, None, Reply)
 
-    def _ranges(self, writes: list[_RowWrite]) -> list[str]:
+    def _ranges(self, writes: list[RowWrite]) -> list[str]:
         """The A1 ranges of the rows `writes` go to, each as wide as its tab."""
         ranges = []
         ref: TabRef | None = None
@@ -567,7 +556,7 @@ class Writer:
             ranges.append(str(write.at).join(parts))
         return ranges
 
-    def _missed(self, groups: list[_RowWrite], reply: Reply) -> list[_RowWrite]:
+    def _missed(self, groups: list[RowWrite], reply: Reply) -> list[RowWrite]:
         """The writes whose row in the reply is not the row the pass read, as _same_row
         tells rows apart, the cells each write sets aside."""
         tabs = landed(reply)
@@ -609,7 +598,7 @@ class Writer:
                 if at < end:
                     cells[at] = NO_CELL
                     read[at] = ""
-        missed: dict[int, _RowWrite] = {}
+        missed: dict[int, RowWrite] = {}
         for index in unequal(cells, read):
             at = bisect_right(starts, index) - 1  # the write whose row holds this cell
             if at not in missed and not same(
@@ -618,7 +607,7 @@ class Writer:
                 missed[at] = groups[at]
         return [missed[at] for at in sorted(missed)]
 
-    def _settle(self, groups: list[_RowWrite], reply: Reply, swaps: dict[_RowWrite, int]) -> None:
+    def _settle(self, groups: list[RowWrite], reply: Reply, swaps: dict[RowWrite, int]) -> None:
         pending = self._missed(groups, reply)
         if not pending:
             return  # nearly always: what follows is for rows that moved under the write
@@ -634,8 +623,8 @@ class Writer:
             fresh = self._reread({w.tab for w in pending})
             undo: list[Request] = []
             redo: list[Request] = []
-            moved: list[_RowWrite] = []
-            new_swaps: dict[_RowWrite, int] = {}
+            moved: list[RowWrite] = []
+            new_swaps: dict[RowWrite, int] = {}
             for write in pending:
                 target = self._undo(
                     write, fresh[write.tab], skip[write.tab], write in changed, undo
@@ -659,7 +648,7 @@ class Writer:
 
     def _undo(
         self,
-        write: _RowWrite,
+        write: RowWrite,
         fresh: dict[int, Cells],
         skip: set[int],
         swapped: bool,
@@ -726,7 +715,7 @@ def _append_template(
     return row_template(width, placed)
 
 
-def _swappable(write: _RowWrite) -> bool:
+def _swappable(write: RowWrite) -> bool:
     """A flag write that can be a findReplace of the exact text the pass read."""
     expected, value = write.expect.get("flag"), write.cells.get("flag")
     return isinstance(expected, str) and bool(expected) and isinstance(value, str) and bool(value)

@@ -101,7 +101,9 @@ class LeadCells:
     created: CellValue
     renewal_date: CellValue
 
-    def __init__(self, picked: Sequence[CellValue], reader: LeadsReader) -> None:
+    def __init__(self, picked: Sequence[CellValue] | None, reader: LeadsReader | None) -> None:
+        if picked is None or reader is None:
+            return  # an empty one, for _twin to fill in
         cells: Any = picked  # Any: whether a cell has .strip() is the test for text below
         (
             lead_id,
@@ -173,7 +175,7 @@ class LeadCells:
 
     def _twin(self) -> LeadCells:
         """A copy, to change a cell of: one line per cell, as a loop over them cost more."""
-        twin = LeadCells.__new__(LeadCells)
+        twin = LeadCells(None, None)
         twin.lead_id = self.lead_id
         twin.company = self.company
         twin.email = self.email

@@ -343,7 +343,6 @@ class _Planner:
     def _read_existing_leads(self) -> None:
         tab = self.snap.leads
         leads = self.leads
-        new = object.__new__
         for row, cells in zip(tab.rows, self.lead_cells.rows, strict=True):
             lead_id = cells.lead_id
             if not lead_id:
@@ -362,18 +361,9 @@ class _Planner:
                     ["lead_id"],
                 )
                 continue
-            # _LeadRecord(lead_id, cells.company, cells.email, cells.status, cells.folder, row,
-            # {}, cells), its fields set here: the dataclass __init__ is a Python frame entered
-            # from C (type.__call__), which cost more than the eight stores, for every lead.
-            record = new(_LeadRecord)
-            record.lead_id = lead_id
-            record.company = cells.company
-            record.email = cells.email
-            record.status = cells.status
-            record.folder = cells.folder
-            record.row = row
-            record.new_values = {}
-            record.cells = cells
+            record = _LeadRecord(
+                lead_id, cells.company, cells.email, cells.status, cells.folder, row, {}, cells
+            )
             leads[lead_id] = record
 
     def _prospect_row(self, tab: Tab, row: Row, cells: tuple[CellValue, ...]) -> None:
@@ -472,8 +462,8 @@ class _Planner:
         amount = None
         try:
             amount = parse_amount(get("amount"))
-        except ValueError as error:
-            messages.append(str(error))
+        except ValueError as wrong:  # not `error`: mypyc keeps one type per name, DateError
+            messages.append(str(wrong))
         if messages:
             return messages
         return Prospect(
@@ -557,17 +547,7 @@ class _Planner:
         self, values: dict[str, CellValue], company: str, email: str, status: LeadStatus
     ) -> None:
         lead_id = str(values["lead_id"])
-        # _LeadRecord(lead_id, company, email, status, "", None, values), its fields set here
-        # as in _read_existing_leads: without the dataclass __init__'s frame entered from C.
-        record = object.__new__(_LeadRecord)
-        record.lead_id = lead_id
-        record.company = company
-        record.email = email
-        record.status = status
-        record.folder = ""
-        record.row = None
-        record.new_values = values
-        record.cells = None
+        record = _LeadRecord(lead_id, company, email, status, "", None, values, None)
         self.leads[lead_id] = record
         self.new_leads.append(record)
 

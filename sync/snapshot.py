@@ -29,6 +29,11 @@ class TabRef:
     def __str__(self) -> str:
         return f"{self.workbook} › {self.tab}"
 
+    def __reduce__(self) -> tuple[type[TabRef], tuple[str, str]]:
+        # Pickled through its constructor: compiled by mypyc, a frozen class refuses pickle's
+        # way of setting the fields one by one.
+        return TabRef, (self.workbook, self.tab)
+
 
 class CellsView(Mapping[str, CellValue]):
     """A row's values by field, read straight from the row's list of cells.

@@ -12,7 +12,8 @@ import msgspec
 import pytest
 
 from sync.google_client import SheetsClient, _encode
-from sync.google_write import SheetState, TabState, Writer, _RowWrite
+from sync.google_row_write import RowWrite
+from sync.google_write import SheetState, TabState, Writer
 from sync.snapshot import CellValue, TabRef
 
 REF = TabRef("sheet-id", "Prospects")
@@ -61,7 +62,7 @@ def _bodies(values: list[CellValue], row: int = 42) -> tuple[list[Any], list[Any
     got: list[Any] = []
     for start in range(0, len(values), len(KEYS)):
         chunk = values[start : start + len(KEYS)]
-        write = _RowWrite(REF, row, row, dict(zip(KEYS, chunk, strict=False)), {})
+        write = RowWrite(REF, row, row, dict(zip(KEYS, chunk, strict=False)), {})
         writer._row_requests([write], got, {})
     expected = [
         writer._cell(REF, row, KEYS[n % len(KEYS)], value) for n, value in enumerate(values)
@@ -103,8 +104,8 @@ def test_a_body_the_standard_library_cannot_write_still_fails_as_before() -> Non
 def test_a_flag_swap_encodes_to_the_bytes_of_its_dict_request(old: str, new: str) -> None:
     writer = _writer()
     got: list[Any] = []
-    swaps: dict[_RowWrite, int] = {}
-    write = _RowWrite(REF, 42, 40, {"f3": "x", "flag": new}, {"flag": old})
+    swaps: dict[RowWrite, int] = {}
+    write = RowWrite(REF, 42, 40, {"f3": "x", "flag": new}, {"flag": old})
     writer.state.tabs[REF].columns["flag"] = 13
     writer._row_requests([write], got, swaps)
     assert swaps == {write: 1}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import pickle
 from collections.abc import Mapping, Sequence
-from dataclasses import FrozenInstanceError
+from dataclasses import FrozenInstanceError, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -423,7 +423,7 @@ def test_formula_without_a_result_waits_with_a_note() -> None:
     snap = snapshot([{"flag": "+", "company": None}])
     row = snap.prospects[0].rows[0]
     unresolved = Row(row.number, row.values, frozenset({"company"}))
-    prospects = Tab(**{**snap.prospects[0].__dict__, "rows": (unresolved,)})
+    prospects = replace(snap.prospects[0], rows=(unresolved,))
     result = plan(Snapshot((prospects,), snap.leads, snap.clients), NOW, config())
     assert not appended(result, "Leads")
     (problem,) = result.problems
