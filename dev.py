@@ -65,17 +65,16 @@ def ensure_compiled(python: str, force: bool = False) -> bool:
     modules in place are compiled from the sources there."""
     # sync/native.py run by path: it needs only the standard library, as this file does.
     native = runpy.run_path(str(ROOT / "sync" / "native.py"))
-    wanted = native["digest"]()
-    stamp = ROOT / "sync" / native["DIGEST_FILE"]
-    if stamp.exists() and stamp.read_text().strip() == wanted:
+    if native["current"]():
         return True
+    wanted = native["digest"]()
     if not force and TRIED.exists() and TRIED.read_text() == wanted:
         return False
     print("Compiling the engine with mypyc (about a minute) ...", flush=True)
     build = [python, "setup.py", "-q", "build_ext", "--inplace"]
     subprocess.run(build, cwd=ROOT, stdout=subprocess.DEVNULL)
     TRIED.write_text(wanted)
-    if stamp.exists() and stamp.read_text().strip() == wanted:
+    if native["current"]():
         return True
     print("The engine runs as Python source here (same results, more CPU): see above.")
     return False

@@ -9,7 +9,6 @@ has none) installs the same sources to run as Python, and says so.
 from __future__ import annotations
 
 import importlib.util
-import os
 import runpy
 import sys
 from pathlib import Path
@@ -37,7 +36,7 @@ def _installed(name: str) -> bool:
 
 
 def _extensions() -> list[Any]:
-    if os.environ.get(NATIVE["PURE_VARIABLE"], "") not in ("", "0"):
+    if NATIVE["pure_requested"]():
         return []
     missing = [
         name

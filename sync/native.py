@@ -60,6 +60,17 @@ def digest(package: Path = PACKAGE) -> str:
     return hashed.hexdigest()
 
 
+def current(package: Path = PACKAGE) -> bool:
+    """Whether the compiled modules in `package` were built from the sources there."""
+    stamp = package / DIGEST_FILE
+    return stamp.exists() and stamp.read_text(encoding="utf-8").strip() == digest(package)
+
+
+def pure_requested() -> bool:
+    """Whether LEADSYNC_PURE asks for the sources, at build time and at run time."""
+    return os.environ.get(PURE_VARIABLE, "") not in ("", "0")
+
+
 def _built(package: Path) -> bool:
     return any(
         (package / f"{COMPILED[0]}{suffix}").exists() for suffix in machinery.EXTENSION_SUFFIXES
@@ -86,11 +97,10 @@ def choose(where: str) -> str:
     package = Path(where)
     if not _built(package):
         return "pure"
-    if os.environ.get(PURE_VARIABLE, "") not in ("", "0"):
+    if pure_requested():
         _sources_only(where)
         return "pure"
-    stamp = package / DIGEST_FILE
-    if stamp.exists() and stamp.read_text(encoding="utf-8").strip() == digest(package):
+    if current(package):
         return "compiled"
     _sources_only(where)
     warnings.warn(
